@@ -12,7 +12,7 @@ the oracle can share it without sharing a bug.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 API_VERSION = "2014-05-26"
 ACTION_IMPORT = "ImportKeyPair"
@@ -23,7 +23,7 @@ DEFAULT_REGION = "cn-hangzhou"
 DEFAULT_OTHER_REGION = "cn-shanghai"
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     """How a requirement counts towards the verdict (CONTRACT.md, "Tiers")."""
 
     CORE = "Core"

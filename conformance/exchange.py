@@ -1,0 +1,101 @@
+"""One request the suite sent and the answer it got: the ``Exchange`` record.
+
+The target client (``target.py``) produces Exchanges; the oracle reads them; the
+results and the reports print them. Everything in an Exchange is already redacted:
+no AccessKeySecret, Signature or SecurityToken ever enters one (``redaction.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Transport(StrEnum):
+    """How the parameters travel (IKP-T1)."""
+
+    GET = "get"  # all parameters in the query string of a GET
+    POST_QUERY = "post-query"  # POST, parameters in the query string (official SDKs)
+    POST_FORM = "post-form"  # POST, parameters form-encoded in the body (Terraform)
+    V3 = "v3"  # POST, Action/Version in x-acs-* headers, parameters in the query (ACS3)
+
+
+class BodyFormat(StrEnum):
+    """The ``Format`` common parameter the suite sent (IKP-T2)."""
+
+    JSON = "JSON"
+    XML = "XML"
+    ABSENT = "absent"
+
+
+@dataclass(frozen=True)
+class ParsedBody:
+    """What could be read out of a response body, JSON or XML alike.
+
+    ``fields`` holds the top-level scalar children (``RequestId``, ``Code``, ``Message``,
+    ``KeyPairName``, ...). ``syntax`` is ``json``, ``xml`` or ``None`` when the body parsed
+    as neither; ``root`` is the XML root element name (``Error``, ``ImportKeyPairResponse``).
+    ``document`` is the whole parsed JSON object (or a dict built from the XML tree).
+    """
+
+    syntax: str | None
+    root: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+    document: Any = None
+    error: str | None = None  # why it did not parse
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A request as sent (redacted) and the response as received."""
+
+    action: str
+    transport: Transport
+    body_format: BodyFormat
+    method: str
+    url: str  # redacted
+    params: Mapping[str, str]  # every parameter sent (business + common), redacted
+    request_headers: Mapping[str, str]  # redacted
+    request_body: str  # redacted
+    status: int | None  # None when no response came (see ``transport_error``)
+    response_headers: Mapping[str, str] = field(default_factory=dict)
+    response_text: str = ""
+    parsed: ParsedBody = field(default_factory=lambda: ParsedBody(None))
+    elapsed: float = 0.0
+    transport_error: str | None = None  # connection refused, timeout, retries exhausted ...
+    attempts: int = 1
+    signed: bool = False
+
+    @property
+    def content_type(self) -> str:
+        """The response's Content-Type header, or an empty string."""
+        for name, value in self.response_headers.items():
+            if name.lower() == "content-type":
+                return value
+        return ""
+
+    def field(self, name: str) -> str | None:
+        """A top-level field of the parsed body (``Code``, ``RequestId`` ...), or None."""
+        return self.parsed.fields.get(name)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (for results.json and the report)."""
+        return {
+            "action": self.action,
+            "transport": self.transport.value,
+            "format": self.body_format.value,
+            "method": self.method,
+            "url": self.url,
+            "params": dict(self.params),
+            "request_headers": dict(self.request_headers),
+            "request_body": self.request_body,
+            "status": self.status,
+            "response_headers": dict(self.response_headers),
+            "response_text": self.response_text,
+            "elapsed": round(self.elapsed, 6),
+            "transport_error": self.transport_error,
+            "attempts": self.attempts,
+            "signed": self.signed,
+        }

@@ -1,0 +1,254 @@
+"""The one results object of a run, from which every output is rendered.
+
+``RunResults`` collects, per requirement of the contract, how many cases exercised it
+and with which outcome, the failures (the minimal example: Hypothesis replays the
+shrunk example last, so the last failure recorded for a test wins), the behaviour
+profile (Profile readings observed), message warnings, capabilities, and key pairs
+left behind. The terminal summary, ``results.json``, JUnit properties and
+``report.html`` are all rendered from it, so no two outputs can disagree. Under
+pytest-xdist each worker's results are serialised and merged on the controller.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance import contract
+from conformance.contract import Tier
+from conformance.exchange import Exchange
+from conformance.verdict import Status, Verdict, worst
+
+SCHEMA_VERSION = 1
+
+
+class Verdicts:
+    """The run's overall verdict values (Gateway-API style)."""
+
+    CONFORMANT = "conformant"
+    NOT_CONFORMANT = "not conformant"
+    INCOMPLETE = "incomplete"
+
+
+@dataclass
+class Failure:
+    """One failing (or erroring) example, as the report shows it."""
+
+    test_id: str
+    requirement: str
+    status: str  # FAIL or ERROR
+    reason: str
+    case: dict[str, Any] | None
+    exchange: dict[str, Any] | None
+    acceptable: list[str]
+    reproduce: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RequirementResult:
+    """Counts and status of one requirement over the run."""
+
+    id: str
+    cases: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    unsupported_reason: str | None = None
+
+    @property
+    def tier(self) -> Tier:
+        return contract.requirement(self.id).tier
+
+    @property
+    def status(self) -> Status:
+        if self.failed:
+            return Status.FAIL
+        if self.errors:
+            return Status.ERROR
+        if self.cases:
+            return Status.PASS
+        if self.unsupported_reason is not None:
+            return Status.UNSUPPORTED
+        return Status.NOT_COVERED
+
+    def to_json(self) -> dict[str, Any]:
+        req = contract.requirement(self.id)
+        return {
+            "id": self.id,
+            "tier": req.tier.value,
+            "group": req.group,
+            "text": req.text,
+            "quote": req.quote,
+            "status": self.status.value,
+            "cases": self.cases,
+            "passed": self.passed,
+            "failed": self.failed,
+            "errors": self.errors,
+            "unsupported_reason": self.unsupported_reason,
+        }
+
+
+@dataclass
+class RunResults:
+    """Everything one run learned. Thread-safe: concurrent tests may record at once."""
+
+    meta: dict[str, Any] = field(default_factory=dict)
+    requirements: dict[str, RequirementResult] = field(
+        default_factory=lambda: {r.id: RequirementResult(r.id) for r in contract.REQUIREMENTS}
+    )
+    failures: dict[str, Failure] = field(default_factory=dict)
+    observations: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
+    warnings: Counter[str] = field(default_factory=Counter)
+    capabilities: dict[str, bool] = field(default_factory=dict)
+    leftovers: list[dict[str, str]] = field(default_factory=list)
+    exchanges: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    # -- recording -----------------------------------------------------------------------
+    def record(
+        self,
+        test_id: str,
+        verdict: Verdict,
+        *,
+        case: dict[str, Any] | None = None,
+        exchange: Exchange | None = None,
+        acceptable: list[str] | None = None,
+        reproduce: str = "",
+    ) -> None:
+        """Count ``verdict`` against each requirement it names; keep the latest failure per test."""
+        with self._lock:
+            self.exchanges += 1 if exchange is not None else 0
+            failed = dict(verdict.failed_requirements)
+            for req_id in dict.fromkeys((*verdict.requirements, *failed)):
+                res = self.requirements[req_id]
+                res.cases += 1
+                if req_id in failed or (verdict.status is Status.FAIL and not failed):
+                    res.failed += 1
+                elif verdict.status is Status.ERROR:
+                    res.errors += 1
+                else:
+                    res.passed += 1
+            for warning in verdict.warnings:
+                self.warnings[warning] += 1
+            for obs in verdict.observations:
+                self.observations.setdefault((obs.requirement, obs.question), Counter())[obs.reading] += 1
+            if verdict.status in (Status.FAIL, Status.ERROR):
+                first = next(iter(failed), verdict.requirements[0] if verdict.requirements else "")
+                reason = "; ".join(verdict.reasons) or "; ".join(failed.values())
+                self.failures[f"{test_id}::{first}"] = Failure(
+                    test_id=test_id,
+                    requirement=first,
+                    status=verdict.status.value,
+                    reason=reason,
+                    case=case,
+                    exchange=exchange.to_json() if exchange is not None else None,
+                    acceptable=list(acceptable or []),
+                    reproduce=reproduce,
+                )
+
+    def mark_unsupported(self, req_id: str, reason: str) -> None:
+        """An Extended requirement the target does not implement (never a FAIL)."""
+        with self._lock:
+            self.requirements[req_id].unsupported_reason = reason
+
+    def add_leftover(self, region: str, name: str, why: str) -> None:
+        """A key pair the suite created and could not delete."""
+        with self._lock:
+            self.leftovers.append({"region": region, "name": name, "why": why})
+
+    # -- verdict ---------------------------------------------------------------------------
+    def status_of(self, req_id: str) -> Status:
+        return self.requirements[req_id].status
+
+    def verdict(self) -> str:
+        """``conformant`` only if every Core requirement was exercised and passed and nothing failed."""
+        statuses = [r.status for r in self.requirements.values()]
+        if any(s is Status.FAIL for s in statuses):
+            return Verdicts.NOT_CONFORMANT
+        core = [self.requirements[i].status for i in contract.core_ids()]
+        if all(s is Status.PASS for s in core):
+            return Verdicts.CONFORMANT
+        return Verdicts.INCOMPLETE
+
+    def overall(self) -> Status:
+        return worst([r.status for r in self.requirements.values()])
+
+    # -- serialisation and merging (pytest-xdist) ---------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        with self._lock:
+            reqs = [self.requirements[r.id].to_json() for r in contract.REQUIREMENTS]
+            counts = Counter(r["status"] for r in reqs)
+            return {
+                "schema_version": SCHEMA_VERSION,
+                "meta": dict(self.meta),
+                "verdict": self.verdict(),
+                "statistics": {
+                    "requirements": len(reqs),
+                    "by_status": dict(counts),
+                    "exchanges": self.exchanges,
+                    "failures": len(self.failures),
+                },
+                "requirements": reqs,
+                "failures": [f.to_json() for f in self.failures.values()],
+                "profile": [
+                    {"requirement": req, "question": q, "readings": dict(c)}
+                    for (req, q), c in sorted(self.observations.items())
+                ],
+                "warnings": [{"message": w, "count": n} for w, n in sorted(self.warnings.items())],
+                "capabilities": dict(self.capabilities),
+                "leftovers": list(self.leftovers),
+            }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunResults:
+        out = cls(meta=dict(data.get("meta", {})))
+        for row in data.get("requirements", []):
+            res = out.requirements[row["id"]]
+            res.cases, res.passed = row["cases"], row["passed"]
+            res.failed, res.errors = row["failed"], row["errors"]
+            res.unsupported_reason = row.get("unsupported_reason")
+        for f in data.get("failures", []):
+            failure = Failure(**f)
+            out.failures[f"{failure.test_id}::{failure.requirement}"] = failure
+        for p in data.get("profile", []):
+            out.observations[(p["requirement"], p["question"])] = Counter(p["readings"])
+        for w in data.get("warnings", []):
+            out.warnings[w["message"]] += w["count"]
+        out.capabilities = dict(data.get("capabilities", {}))
+        out.leftovers = list(data.get("leftovers", []))
+        out.exchanges = data.get("statistics", {}).get("exchanges", 0)
+        return out
+
+    def merge(self, other: RunResults) -> None:
+        """Fold a worker's results into this one."""
+        with self._lock:
+            for req_id, theirs in other.requirements.items():
+                mine = self.requirements[req_id]
+                mine.cases += theirs.cases
+                mine.passed += theirs.passed
+                mine.failed += theirs.failed
+                mine.errors += theirs.errors
+                mine.unsupported_reason = mine.unsupported_reason or theirs.unsupported_reason
+            self.failures.update(other.failures)
+            for key, counter in other.observations.items():
+                self.observations.setdefault(key, Counter()).update(counter)
+            self.warnings.update(other.warnings)
+            for cap, value in other.capabilities.items():
+                self.capabilities.setdefault(cap, value)
+            self.leftovers.extend(other.leftovers)
+            self.exchanges += other.exchanges
+
+
+# Where the plugin keeps the run's results on the pytest config (``config.stash[RESULTS_KEY]``).
+def _stash_key() -> Any:
+    import pytest
+
+    return pytest.StashKey[RunResults]()
+
+
+RESULTS_KEY = _stash_key()
