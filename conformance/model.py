@@ -1,0 +1,273 @@
+"""The model of target state: which key pairs exist, per region, as far as the suite knows.
+
+Strategies build a Case for "a fresh name in a region with room to spare". This model turns
+the run's history into the outcomes a request deserves *now* (``TargetModel.expected``), so
+duplicate and quota expectations follow from what happened before instead of being guessed
+(IKP-N6, IKP-N7, IKP-S1, IKP-S2, IKP-X2). It is pure bookkeeping: no I/O. A lock makes it safe
+to share between the threads of a concurrent test (IKP-S3).
+
+How the acceptable set is adjusted for a request to region R with name N:
+
+- N exists in R (the suite created it, or a preexisting key pair is known by that name):
+  success becomes ``KeyPair.AlreadyExist`` (IKP-N6).
+- R holds ``quota`` key pairs: success becomes ``QuotaExceed.KeyPair`` (IKP-S1). When both
+  apply, either is correct: the documentation gives no order (CONTRACT.md, "Outcome of a
+  request"). For the same reason, a request that is invalid anyway may also be answered with
+  ``KeyPair.AlreadyExist`` / ``QuotaExceed.KeyPair`` when those apply: they are added as
+  alternatives to the case's errors, never instead of them.
+- Profile IKP-N7 (AMBIGUOUS, both readings acceptable, the reading is recorded):
+  a name equal to an existing one in R *except for case* ("Key" vs "key"): success or
+  ``KeyPair.AlreadyExist``; the same name (in any case) existing only in *another* region
+  ("globally unique"): success or ``KeyPair.AlreadyExist``. ``adjust`` sets the case's
+  ``profile`` question for these (unless the case already asks another one) so the oracle
+  records which reading the target chose.
+- Unknown: an import whose answer never arrived (timeout, 5xx) may or may not have stored the
+  key pair. Such names are *uncertain*: a later import of the name accepts success or
+  ``KeyPair.AlreadyExist``, the quota accepts success or ``QuotaExceed.KeyPair`` when the
+  uncertain ones could fill the region, and ``created()`` includes them for cleanup.
+
+Requirement IDs the model adds to a case (``adjust``), so the coverage gate sees them:
+IKP-N6 (duplicate in the region), IKP-S1 (region full, or the last free slot), IKP-N7
+(case-only or cross-region duplicate), IKP-S2 (a name an earlier import was refused for),
+IKP-X2 (a name the suite deleted before).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from conformance import contract
+from conformance.exchange import Exchange
+from conformance.verdict import Verdict
+from strategies.case import Case, Outcome, OutcomeKind
+
+N6, N7, S1, S2, X2 = "IKP-N6", "IKP-N7", "IKP-S1", "IKP-S2", "IKP-X2"
+QUESTION_CASE_ONLY = f"{N7}: a name differing only in case from an existing one"
+QUESTION_OTHER_REGION = f"{N7}: a name that exists in another region"
+
+ALREADY_EXISTS = Outcome.error(contract.KEY_PAIR_ALREADY_EXISTS)
+QUOTA_EXCEEDED = Outcome.error(contract.QUOTA_EXCEEDED)
+
+
+@dataclass
+class _Region:
+    """One region's bookkeeping."""
+
+    created: set[str] = field(default_factory=set)  # names the suite created (certain)
+    uncertain: set[str] = field(default_factory=set)  # imports whose answer never arrived
+    preexisting_count: int = 0  # key pairs the suite did not create
+    preexisting_names: set[str] = field(default_factory=set)  # those of them known by name
+    rejected: set[str] = field(default_factory=set)  # names an import was refused for (IKP-S2)
+    deleted: set[str] = field(default_factory=set)  # names the suite deleted (IKP-X2)
+
+    def present(self) -> set[str]:
+        return self.created | self.preexisting_names
+
+    def count(self) -> int:
+        return self.preexisting_count + len(self.created)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Why ``expected`` changed a case: the adjusted set and the facts behind it."""
+
+    outcomes: frozenset[Outcome]
+    requirements: tuple[str, ...]
+    profile: str | None
+
+
+class TargetModel:
+    """What the suite created on the target, per region (see the module docstring)."""
+
+    def __init__(self, quota: int = contract.KEY_PAIRS_PER_REGION) -> None:
+        self.quota = quota
+        self._regions: dict[str, _Region] = {}
+        self._lock = threading.RLock()
+
+    def _region(self, region: str) -> _Region:
+        return self._regions.setdefault(region, _Region())
+
+    # -- what is there -------------------------------------------------------------------------
+    def preexisting(self, region: str, count: int, names: Iterable[str] = ()) -> None:
+        """Key pairs already in ``region`` that the suite did not create: ``count`` in all,
+        ``names`` those of them known by name (a name there is a duplicate, IKP-N6)."""
+        named = set(names)
+        if count < len(named):
+            raise ValueError(f"count {count} is less than the {len(named)} names given")
+        with self._lock:
+            reg = self._region(region)
+            reg.preexisting_count = count
+            reg.preexisting_names = named
+
+    def count(self, region: str) -> int:
+        """Key pairs known to exist in ``region`` (preexisting + created; not the uncertain)."""
+        with self._lock:
+            reg = self._regions.get(region)
+            return reg.count() if reg else 0
+
+    def room(self, region: str) -> int:
+        """Free quota slots in ``region`` as far as the model knows."""
+        return max(self.quota - self.count(region), 0)
+
+    def names(self, region: str) -> frozenset[str]:
+        """Names known to exist in ``region`` (created by the suite or known preexisting)."""
+        with self._lock:
+            reg = self._regions.get(region)
+            return frozenset(reg.present()) if reg else frozenset()
+
+    def exists(self, region: str, name: str) -> bool:
+        """True when ``name`` is known to exist in ``region`` (exact spelling)."""
+        return name in self.names(region)
+
+    def created(self) -> list[tuple[str, str]]:
+        """Every (region, name) the suite created or may have created, for cleanup (sorted)."""
+        with self._lock:
+            return sorted(
+                (region, name)
+                for region, reg in self._regions.items()
+                for name in reg.created | reg.uncertain
+            )
+
+    def regions(self) -> list[str]:
+        """Regions the model has any record of."""
+        with self._lock:
+            return sorted(self._regions)
+
+    # -- expectations --------------------------------------------------------------------------
+    def explain(self, case: Case) -> Expectation:
+        """The adjusted outcomes of ``case`` with the requirement IDs and Profile question."""
+        region = case.params.get("RegionId")
+        name = case.params.get("KeyPairName")
+        outcomes = set(case.outcomes)
+        with self._lock:
+            if not region or not name or region not in self._regions:
+                if region and name and self._elsewhere(region, name):
+                    return self._with_other_region(case, outcomes)
+                return Expectation(frozenset(outcomes), (), None)
+            reg = self._regions[region]
+            present = reg.present()
+            success = any(o.kind is OutcomeKind.SUCCESS for o in outcomes)
+            reqs: list[str] = []
+            profile: str | None = None
+            errors: set[Outcome] = set()  # documented errors that now apply
+            maybe: set[Outcome] = set()  # errors that may apply (Profile or unknown history)
+            if name in present:
+                errors.add(ALREADY_EXISTS)
+                reqs.append(N6)
+            elif name in reg.uncertain:
+                maybe.add(ALREADY_EXISTS)
+            elif name.lower() in {n.lower() for n in present | reg.uncertain}:
+                maybe.add(ALREADY_EXISTS)
+                reqs.append(N7)
+                profile = QUESTION_CASE_ONLY
+            elif self._elsewhere(region, name):
+                maybe.add(ALREADY_EXISTS)
+                reqs.append(N7)
+                profile = QUESTION_OTHER_REGION
+            count = reg.count()
+            if count >= self.quota:
+                errors.add(QUOTA_EXCEEDED)
+                reqs.append(S1)
+            elif count + len(reg.uncertain - present) >= self.quota:
+                maybe.add(QUOTA_EXCEEDED)
+            elif success and count == self.quota - 1 and name not in present:
+                reqs.append(S1)  # the last free slot: success is the quota edge (IKP-S1)
+            if success and not errors:
+                if name in reg.rejected:
+                    reqs.append(S2)
+                if name in reg.deleted:
+                    reqs.append(X2)
+            if errors and success:
+                outcomes = {o for o in outcomes if o.kind is not OutcomeKind.SUCCESS}
+            outcomes |= errors | maybe
+            if case.profile is not None:
+                profile = None
+            return Expectation(frozenset(outcomes), tuple(dict.fromkeys(reqs)), profile)
+
+    def _elsewhere(self, region: str, name: str) -> bool:
+        low = name.lower()
+        with self._lock:
+            return any(
+                low in {n.lower() for n in reg.present() | reg.uncertain}
+                for other, reg in self._regions.items()
+                if other != region
+            )
+
+    def _with_other_region(self, case: Case, outcomes: set[Outcome]) -> Expectation:
+        profile = None if case.profile is not None else QUESTION_OTHER_REGION
+        return Expectation(frozenset(outcomes | {ALREADY_EXISTS}), (N7,), profile)
+
+    def expected(self, case: Case) -> frozenset[Outcome]:
+        """The acceptable outcomes of ``case`` now, given the history (module docstring)."""
+        return self.explain(case).outcomes
+
+    def adjust(self, case: Case) -> Case:
+        """``case`` with the adjusted outcomes, the model's requirement IDs added and, for an
+        IKP-N7 situation, the Profile question set (so the oracle records the reading)."""
+        exp = self.explain(case)
+        return dataclasses.replace(
+            case,
+            outcomes=exp.outcomes,
+            requirements=tuple(dict.fromkeys((*case.requirements, *exp.requirements))),
+            profile=case.profile if exp.profile is None else exp.profile,
+        )
+
+    # -- history -------------------------------------------------------------------------------
+    def add(self, region: str, name: str) -> None:
+        """Record that the suite created ``name`` in ``region``."""
+        with self._lock:
+            reg = self._region(region)
+            reg.created.add(name)
+            reg.uncertain.discard(name)
+            reg.deleted.discard(name)
+            reg.rejected.discard(name)
+
+    def observe(self, case: Case, exchange: Exchange, verdict: Verdict | None = None) -> None:
+        """Fold one ImportKeyPair exchange into the model.
+
+        A 2xx answer without an error Code stored the key pair, whatever the verdict (a
+        success with a wrong fingerprint still created it, and cleanup must delete it). No
+        answer, or a 5xx, may or may not have stored it: *uncertain*. Any other error stored
+        nothing (IKP-S2); ``KeyPair.AlreadyExist`` for an uncertain name settles it as ours.
+        ``verdict`` is accepted for symmetry with the oracle and not needed.
+        """
+        del verdict
+        region = case.params.get("RegionId")
+        name = case.params.get("KeyPairName")
+        if not region or not name:
+            return
+        status = exchange.status
+        code = exchange.field("Code")
+        with self._lock:
+            if exchange.transport_error or status is None or status >= 500:
+                if code and any(code.startswith(p) for p in contract.RETRYABLE_CODE_PREFIXES):
+                    return  # throttled or unavailable: refused, nothing stored
+                if name not in self._region(region).present():
+                    self._region(region).uncertain.add(name)
+                return
+            if 200 <= status < 300 and not code:
+                self.add(region, name)
+                return
+            reg = self._region(region)
+            if code == contract.KEY_PAIR_ALREADY_EXISTS.code and name in reg.uncertain:
+                self.add(region, name)
+            elif name not in reg.present():
+                reg.rejected.add(name)
+
+    apply = observe
+
+    def deleted(self, region: str, names: Iterable[str]) -> None:
+        """Record that DeleteKeyPairs removed ``names`` from ``region`` (frees the slots, IKP-X2)."""
+        with self._lock:
+            reg = self._region(region)
+            for name in names:
+                if name in reg.created or name in reg.uncertain:
+                    reg.deleted.add(name)
+                reg.created.discard(name)
+                reg.uncertain.discard(name)
+                if name in reg.preexisting_names:
+                    reg.preexisting_names.discard(name)
+                    reg.preexisting_count -= 1
