@@ -1,0 +1,89 @@
+"""Command line: ``python -m conformance.reference`` / ``ikp-reference-server``.
+
+Prints ``listening on http://HOST:PORT`` (flushed) as its first line, then serves until
+SIGINT or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from conformance import contract
+from conformance.reference.server import start_server
+from conformance.reference.store import StateFileError
+
+
+def _access_key(text: str) -> tuple[str, str]:
+    key_id, sep, secret = text.partition(":")
+    if not sep or not key_id or not secret:
+        raise argparse.ArgumentTypeError("expected ID:SECRET")
+    return key_id, secret
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ikp-reference-server",
+        description="Reference ECS key pair server (ImportKeyPair, DescribeKeyPairs, DeleteKeyPairs).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    parser.add_argument(
+        "--resource-group",
+        action="append",
+        dest="resource_groups",
+        metavar="ID",
+        help=f"a known resource group; repeatable; the first is the default "
+        f"(default: {contract.DEFAULT_RESOURCE_GROUP})",
+    )
+    parser.add_argument(
+        "--access-key",
+        action="append",
+        dest="access_keys",
+        type=_access_key,
+        metavar="ID:SECRET",
+        help="check V1/V3 signatures against this key; repeatable (default: accept unsigned requests)",
+    )
+    parser.add_argument("--state", metavar="FILE", help="keep key pairs in FILE across restarts")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        running = start_server(
+            args.host,
+            args.port,
+            resource_groups=tuple(args.resource_groups or (contract.DEFAULT_RESOURCE_GROUP,)),
+            access_keys=dict(args.access_keys) if args.access_keys else None,
+            state_file=args.state,
+            verbose=args.verbose,
+        )
+    except StateFileError as exc:
+        print(f"error: cannot read state file: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr, flush=True)
+        return 1
+    print(f"listening on {running.url}", flush=True)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        running.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
