@@ -67,6 +67,11 @@ class Exchange:
     transport_error: str | None = None  # connection refused, timeout, retries exhausted ...
     attempts: int = 1
     signed: bool = False
+    # The business parameters the caller asked for (redacted), without the common ones the
+    # client added; and the signature faults deliberately applied (``target.Tamper``), so a
+    # signed request can be replayed (``reproduce.py``).
+    business_params: Mapping[str, str] = field(default_factory=dict)
+    tamper: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def content_type(self) -> str:
@@ -98,4 +103,6 @@ class Exchange:
             "transport_error": self.transport_error,
             "attempts": self.attempts,
             "signed": self.signed,
+            "business_params": dict(self.business_params),
+            "tamper": dict(self.tamper),
         }

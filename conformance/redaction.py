@@ -1,0 +1,185 @@
+"""The one home of secret handling: what may leave the target client, and in what form.
+
+Everything that goes into an ``Exchange`` (URL, parameters, headers, bodies, parsed response,
+error messages) passes through one of these functions first, so results.json, the HTML
+report and the terminal can never show a credential:
+
+- the AccessKeyId is masked (first 4 characters + ``****``);
+- ``Signature``, ``SecurityToken``, ``x-acs-security-token`` and the ``Signature=`` part of an
+  ``Authorization`` header are replaced by ``REDACTED``;
+- any occurrence of the AccessKeySecret or the SecurityToken in any string (also in their
+  percent-encoded, doubly percent-encoded, form-encoded and JSON-escaped spellings, which is how
+  they appear inside a server's echoed string-to-sign) is replaced by ``REDACTED``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
+
+from conformance.signing import encode_pairs, percent_encode
+
+REDACTED = "REDACTED"
+MASK = "****"
+
+# Parameters (query / form) whose value is removed entirely.
+SECRET_PARAMETERS = frozenset({"Signature", "SecurityToken"})
+# Headers (lower-case) whose value is removed entirely.
+SECRET_HEADERS = frozenset({"x-acs-security-token", "cookie", "proxy-authorization"})
+ACCESS_KEY_PARAMETER = "AccessKeyId"
+
+# ``Signature=...`` / ``SecurityToken=...`` inside free text (URLs in error messages,
+# Authorization headers), up to the next separator.
+_TEXT_PATTERNS = (
+    re.compile(r"(?<![A-Za-z])(Signature=)[^&\s,;\"'<]*"),
+    re.compile(r"(?<![A-Za-z])(SecurityToken=)[^&\s,;\"'<]*"),
+)
+_CREDENTIAL = re.compile(r"(Credential=)([^,\s]*)")
+_ACCESS_KEY_IN_TEXT = re.compile(r"(?<![A-Za-z])(AccessKeyId=)([^&\s,;\"'<]*)")
+# Masking a short AccessKeyId inside free text would garble unrelated words.
+MIN_ID_LENGTH_IN_TEXT = 8
+
+
+def mask_access_key_id(access_key_id: str) -> str:
+    """The first 4 characters and ``****`` (only ``****`` when the id is that short)."""
+    if len(access_key_id) <= 4:
+        return MASK
+    return access_key_id[:4] + MASK
+
+
+def _spellings(value: str) -> set[str]:
+    """The ways a credential can appear on the wire or in an echoed string-to-sign."""
+    once = percent_encode(value)
+    variants = {value, once, percent_encode(once), quote_plus(value), json.dumps(value)[1:-1]}
+    return {v for v in variants if v}
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What must never be shown: the secret, the token, and the id to mask.
+
+    ``extra_access_key_ids`` are other ids the client sent (an unknown id for IKP-X3); they are
+    masked like the real one.
+    """
+
+    access_key_id: str | None = None
+    access_key_secret: str | None = None
+    security_token: str | None = None
+    extra_access_key_ids: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        shown = mask_access_key_id(self.access_key_id) if self.access_key_id else None
+        return f"Secrets(access_key_id={shown!r}, access_key_secret=..., security_token=...)"
+
+    def _ids(self) -> list[str]:
+        ids = [self.access_key_id, *self.extra_access_key_ids]
+        return [i for i in ids if i]
+
+    def _hidden(self) -> list[str]:
+        hidden: set[str] = set()
+        for value in (self.access_key_secret, self.security_token):
+            if value:
+                hidden |= _spellings(value)
+        return sorted(hidden, key=len, reverse=True)
+
+
+NO_SECRETS = Secrets()
+
+
+def redact_text(text: str, secrets: Secrets = NO_SECRETS) -> str:
+    """Any string: remove the secret/token in all spellings, ``Signature=``/``SecurityToken=``
+    values, the Authorization ``Credential=`` id, and long AccessKeyIds."""
+    if not text:
+        return text
+    for hidden in secrets._hidden():
+        text = text.replace(hidden, REDACTED)
+    for pattern in _TEXT_PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+    for pattern in (_CREDENTIAL, _ACCESS_KEY_IN_TEXT):
+        text = pattern.sub(lambda m: m.group(1) + mask_access_key_id(m.group(2)), text)
+    for key_id in secrets._ids():
+        if len(key_id) >= MIN_ID_LENGTH_IN_TEXT:
+            masked = mask_access_key_id(key_id)
+            for spelling in _spellings(key_id):
+                text = text.replace(spelling, masked)
+    return text
+
+
+def redact_params(params: Mapping[str, str], secrets: Secrets = NO_SECRETS) -> dict[str, str]:
+    """Query or form parameters: secret ones replaced, AccessKeyId masked, the rest scanned."""
+    out: dict[str, str] = {}
+    for name, value in params.items():
+        if name in SECRET_PARAMETERS:
+            out[name] = REDACTED
+        elif name == ACCESS_KEY_PARAMETER:
+            out[name] = mask_access_key_id(value)
+        else:
+            out[redact_text(name, secrets)] = redact_text(value, secrets)
+    return out
+
+
+def redact_authorization(value: str, secrets: Secrets = NO_SECRETS) -> str:
+    """``ACS3-HMAC-SHA256 Credential=<masked>,SignedHeaders=...,Signature=REDACTED``."""
+    return redact_text(value, secrets)
+
+
+def redact_headers(headers: Mapping[str, str], secrets: Secrets = NO_SECRETS) -> dict[str, str]:
+    """Request or response headers: token headers removed, Authorization's signature removed."""
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower in SECRET_HEADERS:
+            out[name] = REDACTED
+        elif lower == "authorization":
+            out[name] = redact_authorization(value, secrets)
+            if "Signature=" not in out[name]:  # an unknown scheme: keep nothing
+                out[name] = REDACTED
+        else:
+            out[name] = redact_text(value, secrets)
+    return out
+
+
+def redact_query_string(query: str, secrets: Secrets = NO_SECRETS) -> str:
+    """An encoded ``k=v&...`` string (a URL query or a form body), re-encoded after redaction."""
+    if not query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not pairs or encode_pairs(dict(pairs)) != query:
+        # Not something this client wrote (or not a pair list): treat as plain text.
+        return redact_text(query, secrets)
+    return encode_pairs(redact_params(dict(pairs), secrets))
+
+
+def redact_url(url: str, secrets: Secrets = NO_SECRETS) -> str:
+    """A URL with its query parameters redacted like ``redact_params``."""
+    parts = urlsplit(url)
+    query = redact_query_string(parts.query, secrets)
+    return redact_text(urlunsplit(parts._replace(query=query)), secrets)
+
+
+def redact_body(body: str, secrets: Secrets = NO_SECRETS, *, form: bool = False) -> str:
+    """A request or response body; ``form`` bodies are redacted parameter by parameter."""
+    if form:
+        return redact_query_string(body, secrets)
+    return redact_text(body, secrets)
+
+
+def redact_document(document: Any, secrets: Secrets = NO_SECRETS) -> Any:
+    """A parsed JSON/XML document: every string (keys and values) scanned."""
+    if isinstance(document, str):
+        return redact_text(document, secrets)
+    if isinstance(document, Mapping):
+        return {redact_text(str(k), secrets): redact_document(v, secrets) for k, v in document.items()}
+    if isinstance(document, list | tuple):
+        return [redact_document(v, secrets) for v in document]
+    return document
+
+
+def leaks(texts: Iterable[str], secrets: Secrets) -> list[str]:
+    """The texts in which a raw secret or token (any spelling) still appears; for tests and asserts."""
+    hidden = secrets._hidden()
+    return [t for t in texts if any(h in t for h in hidden)]

@@ -1,0 +1,703 @@
+"""The target client: the only code in the suite that talks HTTP.
+
+It knows the base URL, the regions, a known resource group, the credentials (V1 and V3
+signing), timeouts, bounded retries on throttling, and redaction. ``Target.call`` puts the
+parameters where a transport puts them (IKP-T1), asks for a body format (IKP-T2), signs when
+credentials exist (IKP-X3), sends once or a few times, and returns an ``Exchange`` in which
+every string has passed through ``redaction.py``.
+
+Network trouble never raises out of ``call``: a refused connection, a timeout, or throttling
+that outlasts the retries come back as an Exchange with ``transport_error`` set, which the
+oracle turns into ERROR (never PASS; CONTRACT.md, "What the suite itself promises").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+
+from conformance import contract, redaction, signing
+from conformance.exchange import BodyFormat, Exchange, ParsedBody, Transport
+
+ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
+ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
+
+MAX_RESPONSE_BYTES = 2 * 1024 * 1024  # a broken target cannot exhaust memory
+PROBE_TIMEOUT = 3.0
+MAX_BACKOFF = 5.0
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+ACCEPT_FOR_FORMAT = {BodyFormat.JSON: "application/json", BodyFormat.XML: "application/xml"}
+USER_AGENT = "ikp-conformance/0.1 (+python-requests)"
+
+# Parameters the client adds itself; everything else in a request is a business parameter.
+COMMON_PARAMETERS = frozenset({"Action", "Version", "Format", *signing.V1_PARAMETERS})
+
+_READ_CHUNK = 16 * 1024
+_XML_DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An AccessKey pair and optional STS token; ``repr`` never shows the secret or the token."""
+
+    access_key_id: str
+    access_key_secret: str = field(repr=False)
+    security_token: str | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        token = ", security_token=<set>" if self.security_token else ""
+        return (
+            f"Credentials(access_key_id={redaction.mask_access_key_id(self.access_key_id)!r}, "
+            f"access_key_secret=<hidden>{token})"
+        )
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials | None:
+        """From ``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``_SECRET`` / ``ALIBABA_CLOUD_SECURITY_TOKEN``.
+
+        None unless both the id and the secret are set and non-empty.
+        """
+        env = os.environ if environ is None else environ
+        key_id = env.get(ENV_ACCESS_KEY_ID, "").strip()
+        secret = env.get(ENV_ACCESS_KEY_SECRET, "").strip()
+        token = env.get(ENV_SECURITY_TOKEN, "").strip() or None
+        if not key_id or not secret:
+            return None
+        return cls(key_id, secret, token)
+
+    def secrets(self, *extra_ids: str) -> redaction.Secrets:
+        """What redaction must hide for these credentials."""
+        return redaction.Secrets(
+            self.access_key_id, self.access_key_secret, self.security_token, tuple(extra_ids)
+        )
+
+
+SIGNATURE_CHOICES = ("v1", "none")
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """Where the target is and how to talk to it.
+
+    ``signature`` is the signing used for the non-V3 transports when credentials exist:
+    ``v1`` (HMAC-SHA1) or ``none`` (never sign them). ``Transport.V3`` always signs V3 when
+    credentials exist. ``retries`` counts extra attempts after the first one.
+    """
+
+    base_url: str
+    region: str = contract.DEFAULT_REGION
+    other_region: str = contract.DEFAULT_OTHER_REGION
+    resource_group: str | None = None
+    credentials: Credentials | None = None
+    timeout: float = 10.0
+    retries: int = 3
+    backoff: float = 0.2
+    signature: str = "v1"
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"target URL must be http(s)://host[:port], got {self.base_url!r}")
+        if self.signature not in SIGNATURE_CHOICES:
+            raise ValueError(f"signature must be one of {SIGNATURE_CHOICES}, got {self.signature!r}")
+        if self.timeout <= 0 or self.retries < 0 or self.backoff < 0:
+            raise ValueError("timeout must be > 0, retries and backoff >= 0")
+
+    @property
+    def host(self) -> str:
+        """``host[:port]`` as written in the URL: what the Host header and V3 sign."""
+        return urlsplit(self.base_url).netloc.rsplit("@", 1)[-1]
+
+    @property
+    def path(self) -> str:
+        """The RPC path: the URL's path with a trailing ``/`` (``/`` for a bare host)."""
+        return urlsplit(self.base_url).path.rstrip("/") + "/"
+
+    @property
+    def origin(self) -> str:
+        """``scheme://host[:port]`` without credentials, path or query."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{self.host}"
+
+    def redacted(self) -> dict[str, Any]:
+        """A JSON-ready view for reports: the AccessKeyId masked, the secret and token absent."""
+        creds = self.credentials
+        return {
+            "base_url": redaction.redact_url(self.base_url),
+            "region": self.region,
+            "other_region": self.other_region,
+            "resource_group": self.resource_group,
+            "credentials": None
+            if creds is None
+            else {
+                "access_key_id": redaction.mask_access_key_id(creds.access_key_id),
+                "access_key_secret": "<set>",
+                "security_token": "<set>" if creds.security_token else None,
+            },
+            "timeout": self.timeout,
+            "retries": self.retries,
+            "backoff": self.backoff,
+            "signature": self.signature,
+        }
+
+
+@dataclass(frozen=True)
+class Tamper:
+    """Deliberate signature faults for IKP-X3 (only meaningful on a signed request).
+
+    - ``wrong_signature``: a well-formed signature computed with the wrong secret;
+    - ``access_key_id``: sign as this (unknown) AccessKeyId, with the real secret;
+    - ``nonce``: use this SignatureNonce / x-acs-signature-nonce (send it twice to reuse it);
+    - ``timestamp_shift``: seconds added to the current time in Timestamp / x-acs-date.
+    """
+
+    wrong_signature: bool = False
+    access_key_id: str | None = None
+    nonce: str | None = None
+    timestamp_shift: float = 0.0
+
+    def describe(self) -> dict[str, str]:
+        """The non-default faults, as strings (recorded in the Exchange, read by reproduce)."""
+        out: dict[str, str] = {}
+        if self.wrong_signature:
+            out["wrong_signature"] = "true"
+        if self.access_key_id is not None:
+            out["access_key_id"] = redaction.mask_access_key_id(self.access_key_id)
+        if self.nonce is not None:
+            out["nonce"] = self.nonce
+        if self.timestamp_shift:
+            out["timestamp_shift"] = f"{self.timestamp_shift:g}"
+        return out
+
+
+def probe_url(url: str, timeout: float = PROBE_TIMEOUT) -> str | None:
+    """A fast reachability check: None if a TCP connection to ``url``'s host:port opens within
+    ``timeout`` seconds, else a message naming the URL and the reason."""
+    parts = urlsplit(url)
+    shown = redaction.redact_url(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"target {shown} is not an http(s)://host[:port] URL"
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return f"target {shown} has an invalid port"
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return None
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return f"target {shown} is not reachable ({parts.hostname}:{port}): {reason}"
+
+
+# -- response parsing ------------------------------------------------------------------------
+
+
+def _scalar(value: Any) -> str | None:
+    """A JSON scalar as text (None for null and for containers)."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml_to_python(element: ET.Element) -> Any:
+    """Leaf -> its text; element with children -> dict; repeated children -> list.
+
+    Alibaba's list convention (``<KeyPairs><KeyPair/>...</KeyPairs>``, ``<Tags><Tag/>``) is kept
+    as in the JSON form: a container named ``<child>s`` whose children all are ``<child>``
+    gives ``{"<child>": [...]}`` even with a single child.
+    """
+    children = list(element)
+    if not children:
+        return (element.text or "").strip()
+    name = _local(element.tag)
+    names = [_local(c.tag) for c in children]
+    out: dict[str, Any] = {}
+    if len(set(names)) == 1 and name == names[0] + "s":
+        out[names[0]] = [_xml_to_python(c) for c in children]
+        return out
+    for child_name, child in zip(names, children, strict=True):
+        value = _xml_to_python(child)
+        if child_name in out:
+            existing = out[child_name]
+            if isinstance(existing, list) and names.count(child_name) > 1:
+                existing.append(value)
+            else:
+                out[child_name] = [existing, value]
+        else:
+            out[child_name] = [value] if names.count(child_name) > 1 else value
+    return out
+
+
+def parse_body(raw: bytes) -> ParsedBody:
+    """Read a response body as a JSON object or an XML document; never raises.
+
+    The syntax is chosen by the first non-blank byte (``{``/``[`` JSON, ``<`` XML), not by
+    Content-Type, so the oracle can compare the two. XML with a DOCTYPE or ENTITY declaration
+    is refused before parsing (entity expansion). A body that is neither gives
+    ``syntax=None`` and ``error`` says why.
+    """
+    text = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text:
+        return ParsedBody(None, error="empty body")
+    if text[:1] in (b"{", b"["):
+        try:
+            document = json.loads(text.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            return ParsedBody(None, error=f"invalid JSON: {exc}")
+        if not isinstance(document, dict):
+            return ParsedBody(None, error=f"JSON body is a {type(document).__name__}, not an object")
+        fields = {k: s for k, v in document.items() if (s := _scalar(v)) is not None}
+        return ParsedBody("json", None, fields, document)
+    if text[:1] == b"<":
+        if _XML_DECLARATIONS.search(text):
+            return ParsedBody(None, error="XML with a DOCTYPE or ENTITY declaration refused")
+        try:
+            root = ET.fromstring(text)
+        except ET.ParseError as exc:
+            return ParsedBody(None, error=f"invalid XML: {exc}")
+        xml_fields = {_local(c.tag): (c.text or "").strip() for c in reversed(list(root)) if len(c) == 0}
+        document = _xml_to_python(root)
+        if not isinstance(document, dict):
+            document = {}
+        return ParsedBody("xml", _local(root.tag), xml_fields, document)
+    try:
+        json.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return ParsedBody(None, error="body is neither JSON nor XML")
+    return ParsedBody(None, error="JSON body is a scalar, not an object")
+
+
+def list_at(document: Any, *path: str) -> list[Any]:
+    """The list at ``path`` (``"KeyPairs", "KeyPair"``) in a JSON or XML document; [] if absent.
+
+    A single item (XML without the list convention) becomes a one-item list; an empty
+    container (``<KeyPairs/>`` gives ``""``) becomes [].
+    """
+    node = document
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return []
+        node = node[key]
+    if isinstance(node, list):
+        return node
+    if node in (None, ""):
+        return []
+    return [node]
+
+
+def _redact_parsed(parsed: ParsedBody, secrets: redaction.Secrets) -> ParsedBody:
+    return ParsedBody(
+        parsed.syntax,
+        parsed.root,
+        {k: redaction.redact_text(v, secrets) for k, v in parsed.fields.items()},
+        redaction.redact_document(parsed.document, secrets),
+        None if parsed.error is None else redaction.redact_text(parsed.error, secrets),
+    )
+
+
+# -- the client ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Built:
+    """One request, ready to send (unredacted)."""
+
+    method: str
+    url: str
+    params: dict[str, str]  # every parameter sent, query and form
+    headers: dict[str, str]
+    body: bytes
+    form: bool
+
+
+class _Failure(Exception):
+    """A send that produced no usable response."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        nxt = exc.__cause__ or exc.__context__
+        if nxt is None and exc.args and isinstance(exc.args[0], BaseException):
+            nxt = exc.args[0]
+        if nxt is None:
+            break
+        if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
+            nxt = exc.reason
+        exc = nxt
+    return exc
+
+
+def _not_sent(exc: BaseException) -> bool:
+    """True when the request surely never reached the target (safe to send again)."""
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, urllib3.exceptions.NewConnectionError | requests.exceptions.ConnectTimeout):
+            return True
+        if isinstance(current, urllib3.exceptions.MaxRetryError) and current.reason is not None:
+            current = current.reason
+            continue
+        args0 = current.args[0] if current.args else None
+        current = (
+            current.__cause__ or current.__context__ or (args0 if isinstance(args0, BaseException) else None)
+        )
+    return False
+
+
+class Target:
+    """A conformance target at ``config.base_url``. Thread-safe (one Session per thread)."""
+
+    def __init__(
+        self,
+        config: TargetConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        nonce: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        self.config = config
+        self._clock = clock
+        self._sleep = sleep
+        self._nonce = nonce
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Target({self.config.origin!r}, credentials={self.config.credentials!r})"
+
+    def __enter__(self) -> Target:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every keep-alive connection of every thread."""
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.trust_env = False  # no proxies or .netrc credentials from the environment
+            session.max_redirects = 0
+            session.headers["User-Agent"] = USER_AGENT
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    # -- public API ------------------------------------------------------------------------
+
+    def probe(self) -> str | None:
+        """None when a TCP connection to the target opens within 3 s, else why not (naming the URL)."""
+        return probe_url(self.config.base_url, timeout=min(PROBE_TIMEOUT, self.config.timeout))
+
+    def call(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        *,
+        transport: Transport = Transport.GET,
+        body_format: BodyFormat = BodyFormat.JSON,
+        sign: bool | None = None,
+        tamper: Tamper | None = None,
+    ) -> Exchange:
+        """Send ``action`` with the business ``params``; never raises for network problems.
+
+        ``sign``: None signs when credentials exist (V1 for GET/POST_QUERY/POST_FORM unless the
+        config says ``signature="none"``; V3 for Transport.V3); True requires credentials;
+        False never signs. ``tamper`` (needs a signed request) spoils the signature for IKP-X3.
+        Throttling/ServiceUnavailable answers and connections that never opened are retried
+        ``config.retries`` times with exponential backoff, each attempt signed afresh.
+        """
+        creds = self.config.credentials
+        if sign is None:
+            sign = creds is not None and (transport is Transport.V3 or self.config.signature != "none")
+        if sign and creds is None:
+            raise ValueError("a signed request needs credentials (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET)")
+        if tamper is not None and not sign:
+            raise ValueError("tampering needs a signed request")
+        business = {str(k): str(v) for k, v in params.items()}
+        extra_ids = (tamper.access_key_id,) if tamper and tamper.access_key_id else ()
+        secrets = creds.secrets(*extra_ids) if creds else redaction.NO_SECRETS
+
+        started = time.monotonic()
+        attempts = 0
+        max_attempts = 1 + self.config.retries
+        while True:
+            attempts += 1
+            built = self._build(action, business, transport, body_format, creds if sign else None, tamper)
+            try:
+                status, headers, raw, note = self._send(built)
+            except _Failure as failure:
+                if failure.retryable and attempts < max_attempts:
+                    self._backoff(attempts)
+                    continue
+                message = str(failure)
+                if attempts > 1:
+                    message += f" (after {attempts} attempts)"
+                return self._exchange(
+                    action, transport, body_format, built, secrets, business, tamper, started,
+                    status=None, headers={}, raw=b"", parsed=ParsedBody(None, error="no response"),
+                    transport_error=message, attempts=attempts, signed=sign,
+                )  # fmt: skip
+            parsed = parse_body(raw) if note is None else ParsedBody(None, error=note)
+            code = parsed.fields.get("Code", "")
+            retryable = status >= 400 and code.startswith(contract.RETRYABLE_CODE_PREFIXES)
+            transport_error = None
+            if retryable:
+                if attempts < max_attempts:
+                    self._backoff(attempts)
+                    continue
+                transport_error = (
+                    f"gave up after {attempts} attempts: {self.config.origin} kept answering "
+                    f"HTTP {status} {code}"
+                )
+            return self._exchange(
+                action, transport, body_format, built, secrets, business, tamper, started,
+                status=status, headers=headers, raw=raw, parsed=parsed,
+                transport_error=transport_error, attempts=attempts, signed=sign,
+            )  # fmt: skip
+
+    def import_key_pair(self, params: Mapping[str, str], **kw: Any) -> Exchange:
+        """ImportKeyPair with ``params`` (RegionId, KeyPairName, PublicKeyBody, ...)."""
+        return self.call(contract.ACTION_IMPORT, params, **kw)
+
+    def describe_key_pairs(
+        self,
+        region: str,
+        *,
+        transport: Transport = Transport.GET,
+        body_format: BodyFormat = BodyFormat.JSON,
+        sign: bool | None = None,
+        **filters: str,
+    ) -> Exchange:
+        """DescribeKeyPairs in ``region`` with filters (KeyPairName, PageSize, PageNumber, ...)."""
+        params = {"RegionId": region, **{k: str(v) for k, v in filters.items()}}
+        return self.call(
+            contract.ACTION_DESCRIBE, params, transport=transport, body_format=body_format, sign=sign
+        )
+
+    def delete_key_pairs(
+        self,
+        region: str,
+        names: Sequence[str],
+        *,
+        transport: Transport = Transport.GET,
+        body_format: BodyFormat = BodyFormat.JSON,
+        sign: bool | None = None,
+    ) -> Exchange:
+        """DeleteKeyPairs of ``names`` in ``region`` (KeyPairNames as a JSON array string)."""
+        params = {
+            "RegionId": region,
+            "KeyPairNames": json.dumps(list(names), ensure_ascii=False, separators=(",", ":")),
+        }
+        return self.call(
+            contract.ACTION_DELETE, params, transport=transport, body_format=body_format, sign=sign
+        )
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _backoff(self, attempt: int) -> None:
+        self._sleep(min(self.config.backoff * 2 ** (attempt - 1), MAX_BACKOFF))
+
+    def _build(
+        self,
+        action: str,
+        business: dict[str, str],
+        transport: Transport,
+        body_format: BodyFormat,
+        creds: Credentials | None,
+        tamper: Tamper | None,
+    ) -> _Built:
+        config = self.config
+        tamper = tamper or Tamper()
+        method = "GET" if transport is Transport.GET else "POST"
+        headers: dict[str, str] = {}
+        query: dict[str, str] = {}
+        form: dict[str, str] = {}
+        nonce = tamper.nonce if tamper.nonce is not None else self._nonce()
+        timestamp = signing.format_timestamp(self._clock() + tamper.timestamp_shift)
+        key_id = tamper.access_key_id if tamper.access_key_id is not None else None
+
+        if transport is Transport.V3:
+            query = dict(business)
+            accept = ACCEPT_FOR_FORMAT.get(body_format)
+            if accept:
+                headers["Accept"] = accept
+            body = b""
+            if creds is None:
+                headers.update(
+                    {"host": config.host, "x-acs-action": action, "x-acs-version": contract.API_VERSION}
+                )
+            else:
+                if creds.security_token:
+                    headers["x-acs-security-token"] = creds.security_token
+                secret = creds.access_key_secret + ("-wrong" if tamper.wrong_signature else "")
+                headers = signing.sign_v3(
+                    method, config.path, query, headers, body,
+                    host=config.host, action=action, version=contract.API_VERSION,
+                    access_key_id=key_id or creds.access_key_id, secret=secret,
+                    nonce=nonce, timestamp=timestamp,
+                )  # fmt: skip
+            url = self._url(query)
+            return _Built(method, url, dict(query), headers, body, form=False)
+
+        common = {"Action": action, "Version": contract.API_VERSION}
+        if body_format is not BodyFormat.ABSENT:
+            common["Format"] = body_format.value
+        if transport is Transport.POST_FORM:
+            query, form = common, dict(business)
+        else:
+            query = {**common, **business}
+        if creds is not None:
+            secret = creds.access_key_secret + ("-wrong" if tamper.wrong_signature else "")
+            query = signing.sign_v1(
+                method, query, form,
+                access_key_id=key_id or creds.access_key_id, secret=secret,
+                nonce=nonce, timestamp=timestamp, security_token=creds.security_token,
+            )  # fmt: skip
+        body = b""
+        if transport is Transport.POST_FORM:
+            headers["Content-Type"] = FORM_CONTENT_TYPE
+            body = signing.encode_pairs(form).encode("ascii")
+        return _Built(method, self._url(query), {**query, **form}, headers, body, form=bool(form))
+
+    def _url(self, query: Mapping[str, str]) -> str:
+        encoded = signing.encode_pairs(query)
+        return f"{self.config.origin}{self.config.path}" + (f"?{encoded}" if encoded else "")
+
+    def _send(self, built: _Built) -> tuple[int, dict[str, str], bytes, str | None]:
+        """One attempt: (status, headers, body bytes, note when the body was cut short)."""
+        timeout = self.config.timeout
+        request = requests.Request(built.method, built.url, headers=built.headers, data=built.body or None)
+        session = self._session()
+        prepared = session.prepare_request(request)
+        if built.method == "POST" and not built.body:
+            prepared.headers["Content-Length"] = "0"
+        built.headers = dict(prepared.headers)
+        deadline = time.monotonic() + timeout
+        try:
+            response = session.send(prepared, allow_redirects=False, stream=True, timeout=(timeout, timeout))
+        except requests.exceptions.RequestException as exc:
+            raise self._failure(exc) from None
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            note = None
+            try:
+                for chunk in response.iter_content(_READ_CHUNK):
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > MAX_RESPONSE_BYTES:
+                        note = f"response body larger than {MAX_RESPONSE_BYTES} bytes; not read further"
+                        break
+                    if time.monotonic() > deadline:
+                        note = f"response body not complete within {timeout:g} s; not read further"
+                        break
+            except requests.exceptions.RequestException as exc:
+                raise self._failure(exc, reading=True) from None
+            raw = b"".join(chunks)[: MAX_RESPONSE_BYTES + 1]
+            return response.status_code, dict(response.headers), raw, note
+        finally:
+            response.close()
+
+    def _failure(self, exc: BaseException, *, reading: bool = False) -> _Failure:
+        origin = self.config.origin
+        timeout = self.config.timeout
+        cause = _root_cause(exc)
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return _Failure(f"connecting to {origin} timed out after {timeout:g} s", retryable=True)
+        if isinstance(exc, requests.exceptions.Timeout) or isinstance(cause, TimeoutError | socket.timeout):
+            what = "reading the response body" if reading else "waiting for a response"
+            return _Failure(f"timed out after {timeout:g} s {what} from {origin}", retryable=False)
+        if _not_sent(exc):
+            reason = "connection refused" if isinstance(cause, ConnectionRefusedError) else str(cause)
+            if isinstance(cause, urllib3.exceptions.NewConnectionError):
+                reason = "connection refused" if "refused" in str(cause).lower() else "cannot connect"
+            return _Failure(f"cannot connect to {origin}: {reason}", retryable=True)
+        detail = type(cause).__name__ + (f": {cause}" if str(cause) else "")
+        if isinstance(exc, requests.exceptions.TooManyRedirects):
+            detail = "redirect"  # cannot happen with allow_redirects=False; kept for clarity
+        return _Failure(f"connection to {origin} failed: {detail}", retryable=False)
+
+    def _exchange(
+        self,
+        action: str,
+        transport: Transport,
+        body_format: BodyFormat,
+        built: _Built,
+        secrets: redaction.Secrets,
+        business: Mapping[str, str],
+        tamper: Tamper | None,
+        started: float,
+        *,
+        status: int | None,
+        headers: Mapping[str, str],
+        raw: bytes,
+        parsed: ParsedBody,
+        transport_error: str | None,
+        attempts: int,
+        signed: bool,
+    ) -> Exchange:
+        text = raw.decode("utf-8", errors="replace")
+        sent_body = built.body.decode("utf-8", "replace")
+        error = None if transport_error is None else redaction.redact_text(transport_error, secrets)
+        return Exchange(
+            action=action,
+            transport=transport,
+            body_format=body_format,
+            method=built.method,
+            url=redaction.redact_url(built.url, secrets),
+            params=redaction.redact_params(built.params, secrets),
+            request_headers=redaction.redact_headers(built.headers, secrets),
+            request_body=redaction.redact_body(sent_body, secrets, form=built.form),
+            status=status,
+            response_headers=redaction.redact_headers(headers, secrets),
+            response_text=redaction.redact_text(text, secrets),
+            parsed=_redact_parsed(parsed, secrets),
+            elapsed=time.monotonic() - started,
+            transport_error=error,
+            attempts=attempts,
+            signed=signed,
+            business_params=redaction.redact_params(business, secrets),
+            tamper=tamper.describe() if tamper else {},
+        )
