@@ -193,6 +193,7 @@ class RunResults:
                     "exchanges": self.exchanges,
                     "failures": len(self.failures),
                 },
+                "tiers": tier_summary(reqs),
                 "requirements": reqs,
                 "failures": [f.to_json() for f in self.failures.values()],
                 "profile": [
@@ -242,6 +243,42 @@ class RunResults:
                 self.capabilities.setdefault(cap, value)
             self.leftovers.extend(other.leftovers)
             self.exchanges += other.exchanges
+
+
+def tier_summary(reqs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Core, Extended and Profile results kept apart (Gateway API ConformanceReport style).
+
+    ``result`` per tier: ``failure`` if any requirement FAILed, ``incomplete`` if any ERRORed
+    or was NOT COVERED, ``success`` if all PASSed, ``partial`` for PASS mixed with UNSUPPORTED,
+    ``unsupported`` if the target supports none of them. The run's verdict stays ``verdict()``.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for tier in Tier:
+        rows = [r for r in reqs if r["tier"] == tier.value]
+        counts = Counter(r["status"] for r in rows)
+        if counts[Status.FAIL.value]:
+            result = "failure"
+        elif counts[Status.ERROR.value] or counts[Status.NOT_COVERED.value]:
+            result = "incomplete"
+        elif counts[Status.PASS.value] == len(rows):
+            result = "success"
+        elif counts[Status.PASS.value]:
+            result = "partial"
+        else:
+            result = "unsupported"
+        out[tier.value.lower()] = {
+            "result": result,
+            "statistics": {
+                "requirements": len(rows),
+                "cases": sum(r["cases"] for r in rows),
+                "by_status": dict(counts),
+            },
+            "failed": [r["id"] for r in rows if r["status"] == Status.FAIL.value],
+            "errors": [r["id"] for r in rows if r["status"] == Status.ERROR.value],
+            "unsupported": [r["id"] for r in rows if r["status"] == Status.UNSUPPORTED.value],
+            "not_covered": [r["id"] for r in rows if r["status"] == Status.NOT_COVERED.value],
+        }
+    return out
 
 
 # Where the plugin keeps the run's results on the pytest config (``config.stash[RESULTS_KEY]``).
