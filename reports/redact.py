@@ -1,0 +1,137 @@
+"""Defense-in-depth scrubbing of secrets from everything the reports write.
+
+Exchanges and the configuration reach the results already redacted (``exchange.py``
+promises it). The writers do not trust that: before a document is rendered, every string in
+it is scrubbed of anything that looks like a credential, so that a careless producer (a
+config dict copied whole, a signed URL, a header map) cannot leak one into ``results.json``,
+``report.html`` or the terminal.
+
+What is scrubbed:
+- the value of any mapping key that names a secret (``Signature``, ``SecurityToken``,
+  ``AccessKeySecret``, ``x-acs-security-token``, and spellings such as ``access_key_secret``,
+  anything ending in ``secret``, ``password`` or ``token``); for ``Authorization`` only the
+  ``Signature=`` part (V3) or the credentials after the scheme;
+- inside any string: ``Signature=...``, ``SecurityToken=...``, ``AccessKeySecret: ...``,
+  ``"Signature": "..."``, ``<SecurityToken>...</SecurityToken>`` and URL-encoded forms;
+- any occurrence, anywhere, of a value found under such a key, or of an environment variable
+  whose name says SECRET or TOKEN (raw and URL-encoded).
+
+When ``conformance/redaction.py`` (the target client's redaction, the first line of defense)
+is importable, its ``redact_document`` runs too, with the credentials from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+REDACTED = "REDACTED"  # the same marker as conformance/redaction.py
+
+# The field names the brief and the ECS common parameters call secret.
+SECRET_FIELD_NAMES = ("Signature", "SecurityToken", "AccessKeySecret", "x-acs-security-token")
+
+_NAME = r"(?:Signature|Security[-_]?Token|Access[-_]?Key[-_]?Secret|x-acs-security-token)"
+# name, then a separator (=, :, URL-encoded =), optional quotes, then the value.
+_INLINE = re.compile(
+    rf"(?i)(?<![A-Za-z0-9_-])({_NAME})((?:%22|[\"'])?\s*(?:=|%3D|:)\s*(?:%22|[\"'])?)([^&\s,;\"'<>]+)"
+)
+_XML = re.compile(rf"(?i)<({_NAME})>[^<]*</\1>")
+_MIN_VALUE_LENGTH = 6  # shorter "secrets" would scrub ordinary words
+
+
+def _normal(key: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", key.lower())
+
+
+def is_secret_key(key: str) -> bool:
+    """Does a mapping key name a credential whose whole value must go?"""
+    k = _normal(key)
+    return k in {
+        "signature",
+        "xacssignature",
+        "securitytoken",
+        "xacssecuritytoken",
+        "accesskeysecret",
+    } or k.endswith(("secret", "password", "token", "credential", "credentials"))
+
+
+def _scrub_authorization(value: str) -> str:
+    scrubbed = scrub_text(value)
+    if scrubbed == value and " " in value.strip():
+        scheme = value.strip().split(" ", 1)[0]
+        return f"{scheme} {REDACTED}"
+    return scrubbed
+
+
+def scrub_text(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` with secret-looking fields, and every ``known`` secret value, replaced."""
+    for value in sorted(set(known), key=len, reverse=True):
+        for form in {value, quote(value, safe=""), quote_plus(value, safe="")}:
+            if form and form in text:
+                text = text.replace(form, REDACTED)
+    text = _XML.sub(lambda m: f"<{m.group(1)}>{REDACTED}</{m.group(1)}>", text)
+    return _INLINE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+
+
+def _collect(obj: Any, found: set[str]) -> None:
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if isinstance(key, str) and is_secret_key(key) and isinstance(value, str):
+                if len(value) >= _MIN_VALUE_LENGTH and value != REDACTED:
+                    found.add(value)
+            else:
+                _collect(value, found)
+    elif isinstance(obj, list | tuple):
+        for item in obj:
+            _collect(item, found)
+
+
+def _environment_secrets() -> set[str]:
+    return {
+        value
+        for name, value in os.environ.items()
+        if ("SECRET" in name.upper() or "TOKEN" in name.upper()) and len(value) >= _MIN_VALUE_LENGTH
+    }
+
+
+def _scrub(obj: Any, known: frozenset[str]) -> Any:
+    if isinstance(obj, dict):
+        out: dict[Any, Any] = {}
+        for key, value in obj.items():
+            if isinstance(key, str) and _normal(key) == "authorization" and isinstance(value, str):
+                out[key] = _scrub_authorization(scrub_text(value, known))
+            elif isinstance(key, str) and is_secret_key(key) and value not in (None, ""):
+                out[key] = REDACTED
+            else:
+                out[key] = _scrub(value, known)
+        return out
+    if isinstance(obj, list | tuple):
+        return [_scrub(item, known) for item in obj]
+    if isinstance(obj, str):
+        return scrub_text(obj, known)
+    return obj
+
+
+def _central_redaction(document: Any) -> Any:
+    try:
+        from conformance import redaction
+    except ImportError:  # the reports do not depend on the client's module to be safe
+        return document
+    env = os.environ
+    secrets = redaction.Secrets(
+        access_key_id=env.get("ALIBABA_CLOUD_ACCESS_KEY_ID") or None,
+        access_key_secret=env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET") or None,
+        security_token=env.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None,
+    )
+    return redaction.redact_document(document, secrets)
+
+
+def scrub(document: Any, extra_secrets: Iterable[str] = ()) -> Any:
+    """A deep copy of a JSON-ready ``document`` with every secret it may carry replaced by ``REDACTED``."""
+    known: set[str] = set(extra_secrets) | _environment_secrets()
+    _collect(document, known)
+    scrubbed = _scrub(document, frozenset(v for v in known if len(v) >= _MIN_VALUE_LENGTH))
+    return _central_redaction(scrubbed)

@@ -1,0 +1,180 @@
+"""Render a run's ``RunResults`` as results.json, report.html and terminal lines.
+
+Every output is rendered from one *document*: ``RunResults.to_json()`` scrubbed of secrets
+(``redact.py``) plus, when asked, the baseline comparison. The terminal, the JSON and the
+HTML therefore cannot disagree, and none can carry a credential the others would not.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from conformance import contract
+from conformance.results import RunResults
+from conformance.verdict import Status
+from reports.baseline import BaselineDiff, compare_baseline, load_baseline
+from reports.redact import scrub
+
+__all__ = [
+    "BaselineDiff",
+    "build_document",
+    "compare_baseline",
+    "load_baseline",
+    "render_html",
+    "terminal_lines",
+    "write_outputs",
+]
+
+HTML_NAME = "report.html"
+JSON_NAME = "results.json"
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+SCHEMA_PATH = Path(__file__).parent / "schema" / "results.schema.json"
+
+# Worst first: the order of the meter, the legend and the failure list.
+STATUS_ORDER = [Status.FAIL, Status.ERROR, Status.UNSUPPORTED, Status.NOT_COVERED, Status.PASS]
+
+
+def _suite_version() -> str:
+    try:
+        return metadata.version("ikp-conformance")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def build_document(results: RunResults, baseline: BaselineDiff | None = None) -> dict[str, Any]:
+    """The scrubbed JSON document every output is rendered from (the content of results.json)."""
+    doc = results.to_json()
+    doc["kind"] = "ImportKeyPairConformanceReport"
+    meta = doc["meta"]
+    meta.setdefault("suite_version", _suite_version())
+    meta.setdefault("target", None)
+    if baseline is not None:
+        doc["baseline"] = baseline.to_json()
+    scrubbed: dict[str, Any] = scrub(doc)
+    return scrubbed
+
+
+# -- terminal ---------------------------------------------------------------------------------
+def _verdict_line(doc: dict[str, Any]) -> str:
+    return f"ImportKeyPair conformance verdict: {doc['verdict'].upper()}"
+
+
+def lines_from_document(doc: dict[str, Any]) -> list[str]:
+    """The terminal summary of a document (see ``terminal_lines``)."""
+    lines = [_verdict_line(doc)]
+    target = doc["meta"].get("target")
+    if target:
+        lines.append(f"target: {target}")
+    for tier, part in doc["tiers"].items():
+        stats = part["statistics"]
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(stats["by_status"].items()))
+        lines.append(f"{tier.capitalize()}: {part['result']} ({counts}; {stats['cases']} cases)")
+    lines.append("")
+    lines.append(f"{'ID':<9} {'tier':<9} {'status':<12} {'cases':>7}")
+    for row in doc["requirements"]:
+        lines.append(f"{row['id']:<9} {row['tier']:<9} {row['status']:<12} {row['cases']:>7}")
+    failures = doc["failures"]
+    if failures:
+        lines.append("")
+        lines.append(f"failures ({len(failures)}):")
+        for f in failures:
+            lines.append(f"  {f['status']} {f['requirement']} {f['test_id']}: {f['reason']}")
+            if f.get("reproduce"):
+                lines.append(f"    reproduce: {f['reproduce']}")
+    if doc["warnings"]:
+        lines.append(f"message warnings: {sum(w['count'] for w in doc['warnings'])} (see report)")
+    if doc["leftovers"]:
+        lines.append(f"key pairs left behind: {len(doc['leftovers'])}")
+        for left in doc["leftovers"]:
+            lines.append(f"  {left['region']} {left['name']}: {left['why']}")
+    if "baseline" in doc:
+        source = doc["baseline"]["source"]
+        lines.append(doc["baseline"]["summary"] + (f" ({source})" if source else ""))
+    return lines
+
+
+def terminal_lines(results: RunResults, baseline: BaselineDiff | None = None) -> list[str]:
+    """Verdict, per-tier results, the requirement table (ID, tier, status, cases), failures."""
+    return lines_from_document(build_document(results, baseline))
+
+
+# -- HTML -------------------------------------------------------------------------------------
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,  # everything from the target is escaped
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pretty"] = _pretty
+    env.filters["css_status"] = lambda s: str(s).lower().replace(" ", "-")
+    return env
+
+
+def _pretty(value: Any) -> str:
+    """A value as readable text: strings as they are, everything else as indented JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def _meter(counts: dict[str, int], total: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "status": s.value,
+            "count": counts.get(s.value, 0),
+            "percent": round(100.0 * counts.get(s.value, 0) / total, 3) if total else 0.0,
+        }
+        for s in STATUS_ORDER
+    ]
+
+
+def render_html(doc: dict[str, Any]) -> str:
+    """report.html for a document: one self-contained file, no network, no script."""
+    by_tier: dict[str, list[dict[str, Any]]] = {t.value: [] for t in contract.Tier}
+    for row in doc["requirements"]:
+        by_tier[row["tier"]].append(row)
+    ladder = {s.value: i for i, s in enumerate(STATUS_ORDER)}
+    order = {r.id: i for i, r in enumerate(contract.REQUIREMENTS)}
+    failures = sorted(
+        doc["failures"],
+        key=lambda f: (ladder.get(f["status"], 99), order.get(f["requirement"], 999), f["test_id"]),
+    )
+    profile: dict[str, list[dict[str, Any]]] = {}
+    for obs in doc["profile"]:
+        profile.setdefault(obs["requirement"], []).append(obs)
+    stats = doc["statistics"]
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        doc=doc,
+        meta=doc["meta"],
+        config=doc["meta"].get("config") or {},
+        core=by_tier[contract.Tier.CORE.value],
+        extended=by_tier[contract.Tier.EXTENDED.value],
+        profile_rows=by_tier[contract.Tier.PROFILE.value],
+        profile=profile,
+        failures=failures,
+        meter=_meter(stats["by_status"], stats["requirements"]),
+        statuses=[s.value for s in STATUS_ORDER],
+    )
+
+
+# -- files ------------------------------------------------------------------------------------
+def write_outputs(
+    results: RunResults, report_dir: Path, *, baseline: BaselineDiff | None = None
+) -> dict[str, Path]:
+    """Write ``report.html`` and ``results.json`` into ``report_dir``; return ``{"html", "json"}`` paths."""
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    doc = build_document(results, baseline)
+    json_path = report_dir / JSON_NAME
+    html_path = report_dir / HTML_NAME
+    json_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    html_path.write_text(render_html(doc), encoding="utf-8")
+    return {"html": html_path, "json": json_path}
