@@ -1,0 +1,142 @@
+"""pytest hooks that turn the run's ``RunResults`` into its outputs (thin: rendering is ``reports/``).
+
+The main plugin (``plugin.py``) owns the ``RunResults`` in ``config.stash[RESULTS_KEY]`` and
+registers this module as ``ikp_reporting``. Here:
+
+- ``--baseline FILE``: gate on changes from a kept results.json (exit status only; the
+  verdict is never softened);
+- under pytest-xdist, each worker ships its results to the controller, which merges them;
+- on the controller (or without xdist), once a conformance test ran (``meta["suite_ran"]``),
+  ``report.html`` and ``results.json`` are written to ``--report-dir`` and the terminal
+  summary prints the verdict, the requirement table and the paths;
+- JUnit: each test's requirement IDs become ``requirement`` properties.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.results import RESULTS_KEY, RunResults, Verdicts
+from reports import render
+
+WORKER_OUTPUT_KEY = "ikp_results"
+DEFAULT_REPORT_DIR = "reports/out"
+
+_BASELINE_DOC = pytest.StashKey[dict[str, Any]]()
+_BASELINE_DIFF = pytest.StashKey[render.BaselineDiff]()
+_WRITTEN = pytest.StashKey[dict[str, Path]]()
+_WRITE_ERROR = pytest.StashKey[str]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ikp-conformance", "ImportKeyPair conformance")
+    group.addoption(
+        "--baseline",
+        metavar="FILE",
+        default=None,
+        help="a kept results.json: fail only on regressions from it (a known FAIL stays FAIL in "
+        "the verdict, but does not fail the run)",
+    )
+
+
+def _option(config: pytest.Config, name: str) -> Any:
+    try:
+        return config.getoption(name)
+    except ValueError:  # option not registered (module registered after parsing)
+        return None
+
+
+def _results(config: pytest.Config) -> RunResults | None:
+    return config.stash.get(RESULTS_KEY, None)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    baseline = _option(config, "baseline")
+    if baseline and not _is_worker(config):
+        try:
+            config.stash[_BASELINE_DOC] = render.load_baseline(Path(baseline))
+        except ValueError as exc:
+            raise pytest.UsageError(f"--baseline: {exc}") from exc
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """JUnit: every requirement a test names becomes a ``requirement`` property of its testcase."""
+    for item in items:
+        seen = {value for name, value in item.user_properties if name == "requirement"}
+        for marker in item.iter_markers("requirement"):
+            for req_id in marker.args:
+                if req_id not in seen:
+                    seen.add(req_id)
+                    item.user_properties.append(("requirement", req_id))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: fold a finished worker's results into the session's."""
+    results = _results(node.config)
+    raw = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
+    if results is None or raw is None:
+        return
+    theirs = RunResults.from_json(json.loads(raw))
+    results.merge(theirs)
+    for key, value in theirs.meta.items():
+        if key == "suite_ran":
+            results.meta["suite_ran"] = bool(results.meta.get("suite_ran")) or bool(value)
+        else:
+            results.meta.setdefault(key, value)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    results = _results(config)
+    if results is None:
+        return
+    if _is_worker(config):
+        config.workeroutput[WORKER_OUTPUT_KEY] = json.dumps(results.to_json())  # type: ignore[attr-defined]
+        return
+    if not results.meta.get("suite_ran"):
+        return
+    diff = None
+    if _BASELINE_DOC in config.stash:
+        diff = render.compare_baseline(results, config.stash[_BASELINE_DOC], str(_option(config, "baseline")))
+        config.stash[_BASELINE_DIFF] = diff
+    report_dir = Path(_option(config, "report_dir") or DEFAULT_REPORT_DIR)
+    if not report_dir.is_absolute():
+        report_dir = config.invocation_params.dir / report_dir
+    try:
+        config.stash[_WRITTEN] = render.write_outputs(results, report_dir, baseline=diff)
+    except OSError as exc:
+        config.stash[_WRITE_ERROR] = f"could not write the reports to {report_dir}: {exc}"
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+        return
+    if diff is not None and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        # The baseline decides the exit status only; the verdict written above is untouched.
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED if diff.regressions else pytest.ExitCode.OK
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    results = _results(config)
+    if results is None or _is_worker(config) or not results.meta.get("suite_ran"):
+        return
+    tr = terminalreporter
+    tr.section("ImportKeyPair conformance")
+    verdict = results.verdict()
+    colour = {Verdicts.CONFORMANT: "green", Verdicts.NOT_CONFORMANT: "red"}.get(verdict, "yellow")
+    diff = config.stash.get(_BASELINE_DIFF, None)
+    lines = render.terminal_lines(results, baseline=diff)
+    tr.write_line(lines[0], bold=True, **{colour: True})
+    for line in lines[1:]:
+        tr.write_line(line)
+    for kind, path in config.stash.get(_WRITTEN, {}).items():
+        tr.write_line(f"{kind} report written: {path}")
+    if _WRITE_ERROR in config.stash:
+        tr.write_line(config.stash[_WRITE_ERROR], red=True, bold=True)
