@@ -213,9 +213,7 @@ def check_syntax(exchange: Exchange, j: _Judgement) -> bool:
             f"(expected {' or '.join(allowed)})",
         )
     elif (
-        parsed.syntax == "xml"
-        and parsed.root == ERROR_ROOT
-        and exchange.content_type != SDK_XML_CONTENT_TYPE
+        parsed.syntax == "xml" and parsed.root == ERROR_ROOT and exchange.content_type != SDK_XML_CONTENT_TYPE
     ):
         j.warnings.append(
             f"{T2}: XML error with Content-Type {exchange.content_type!r}; tea-openapi parses XML "
@@ -225,6 +223,11 @@ def check_syntax(exchange: Exchange, j: _Judgement) -> bool:
 
 
 def _is_error_body(exchange: Exchange) -> bool:
+    """Whether the response is an error: any non-2xx status, or a 2xx whose body is an error
+    (a non-empty ``Code`` or an XML ``<Error>`` root: what IKP-T4 forbids)."""
+    status = exchange.status or 0
+    if not 200 <= status < 300:
+        return True
     return bool(_text(exchange.field("Code"))) or exchange.parsed.root == ERROR_ROOT
 
 
@@ -300,9 +303,7 @@ def check_fingerprint(case: Case, fingerprint: str | None, j: _Judgement) -> Non
     j.fail(R2, f"KeyPairFingerPrint {fingerprint!r} is not the acceptable [{want}]{which}")
 
 
-def _check_message(
-    matched: list[Outcome], exchange: Exchange, j: _Judgement, strict_messages: bool
-) -> None:
+def _check_message(matched: list[Outcome], exchange: Exchange, j: _Judgement, strict_messages: bool) -> None:
     """IKP-R3: the Message is the documented text of the matched code."""
     documented = [o.message for o in matched if o.kind is OutcomeKind.ERROR and o.message is not None]
     if not documented:
@@ -343,7 +344,7 @@ def judge_import(
     j = _Judgement(list(dict.fromkeys(case.requirements)))
 
     parsed_ok = check_syntax(exchange, j)
-    error_body = _is_error_body(exchange) or (not parsed_ok and not 200 <= status < 300)
+    error_body = _is_error_body(exchange)
 
     # IKP-T3: every parsed response carries a non-empty RequestId.
     if parsed_ok:
@@ -495,9 +496,7 @@ def _listed_tags(item: Mapping[str, Any]) -> dict[str, str] | None:
     return out
 
 
-def judge_describe(
-    exchange: Exchange, *, region: str, expected: Mapping[str, ExpectedKeyPair]
-) -> Verdict:
+def judge_describe(exchange: Exchange, *, region: str, expected: Mapping[str, ExpectedKeyPair]) -> Verdict:
     """IKP-X1: DescribeKeyPairs lists each expected key pair with its name, fingerprint,
     resource group and tags (``Tags.Tag[]`` of ``TagKey``/``TagValue``).
 
