@@ -13,8 +13,9 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
 from conformance import contract
 from conformance.reference import keys
-from tests.reference import certs
-from tests.reference.conftest import make_key, md5_of, ssh_keygen
+
+from . import certs
+from .keytools import make_key, md5_of, ssh_keygen
 
 PLAIN = [("rsa", 1024), ("rsa", 2048), ("rsa", 3072), ("rsa", 4096), ("dsa", 1024)] + [
     ("ecdsa", bits) for bits in contract.ECDSA_CURVES.values()

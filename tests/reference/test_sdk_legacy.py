@@ -16,7 +16,8 @@ from aliyunsdkecs.request.v20140526.ImportKeyPairRequest import ImportKeyPairReq
 
 from conformance import contract
 from conformance.reference import RunningServer, start_server
-from tests.reference.conftest import md5_of
+
+from .keytools import md5_of
 
 AK, SECRET = "sdk-legacy-id", "sdk-legacy-secret"
 

@@ -17,7 +17,8 @@ from alibabacloud_tea_openapi.models import Config
 
 from conformance import contract
 from conformance.reference import RunningServer, start_server
-from tests.reference.conftest import md5_of
+
+from .keytools import md5_of
 
 AK, SECRET = "sdk-tea-id", "sdk-tea-secret"
 REGION = contract.DEFAULT_REGION
