@@ -1,0 +1,171 @@
+"""The pytest plugin of the suite (registered through the ``pytest11`` entry point).
+
+It owns the command-line options, the header line, the Hypothesis profiles, the
+session's target (the given ``--target`` URL, or the bundled reference server on a free
+loopback port) and the ``ikp`` fixture through which every conformance test sends its
+requests. Credentials come only from the environment (``ALIBABA_CLOUD_ACCESS_KEY_ID``,
+``ALIBABA_CLOUD_ACCESS_KEY_SECRET``, ``ALIBABA_CLOUD_SECURITY_TOKEN``), never from the
+command line.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import secrets
+from collections.abc import Iterator
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+import pytest
+
+from conformance import contract, profiles
+from conformance.results import RESULTS_KEY, RunResults
+
+if TYPE_CHECKING:
+    from conformance.suite import Suite
+
+profiles.register_profiles()
+
+_MARKERS = (
+    "quota: needs a whole region's key pair quota (deselect with -m 'not quota' on a shared account)",
+    "serial: must not run concurrently with other suite tests against the same target",
+    "requirement(*ids): the CONTRACT.md requirement IDs a test exercises",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ikp", "ImportKeyPair conformance suite")
+    group.addoption(
+        "--target",
+        default=os.environ.get("IKP_TARGET"),
+        help="base URL of the endpoint to certify (env IKP_TARGET); default: the bundled reference server",
+    )
+    group.addoption("--region", default=contract.DEFAULT_REGION, help="region the suite works in")
+    group.addoption(
+        "--other-region",
+        default=contract.DEFAULT_OTHER_REGION,
+        help="second region, for isolation checks (IKP-S1, IKP-N7)",
+    )
+    group.addoption(
+        "--resource-group",
+        default=None,
+        help="a resource group id the target knows (IKP-G3); the bundled server knows "
+        f"{contract.DEFAULT_RESOURCE_GROUP}",
+    )
+    group.addoption(
+        "--strict-messages",
+        action="store_true",
+        default=False,
+        help="fail (not warn) when an error Message differs from the documented text (IKP-R3)",
+    )
+    group.addoption("--report-dir", default="reports/out", help="where report.html and results.json go")
+    group.addoption(
+        "--request-timeout", type=float, default=10.0, help="seconds before one request is given up"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for line in _MARKERS:
+        config.addinivalue_line("markers", line)
+    results = RunResults()
+    results.meta.update(
+        {
+            "suite_version": suite_version(),
+            "target": config.getoption("target") or "bundled reference server",
+            "regions": [config.getoption("region"), config.getoption("other_region")],
+            "hypothesis_profile": profiles.current_profile_name(),
+            "seed": _seed_text(config),
+            "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        }
+    )
+    config.stash[RESULTS_KEY] = results
+    try:
+        from conformance import reporting
+    except ImportError:  # pragma: no cover - the reporting hooks ship with the package
+        return
+    if not config.pluginmanager.has_plugin("ikp_reporting"):
+        config.pluginmanager.register(reporting, "ikp_reporting")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    target = config.getoption("target") or "bundled reference server (free loopback port)"
+    return [
+        f"ikp: target {target}",
+        f"ikp: regions {config.getoption('region')} (other: {config.getoption('other_region')})",
+        f"ikp: hypothesis profile {profiles.current_profile_name()}, seed {_seed_text(config)}",
+    ]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fail fast, naming the target, when a given ``--target`` is not reachable."""
+    url = session.config.getoption("target")
+    if not url:
+        return
+    from conformance.target import probe_url
+
+    problem = probe_url(url)
+    if problem:
+        pytest.exit(f"ikp: {problem}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def suite_version() -> str:
+    """The installed distribution's version (or ``unknown`` when run from a bare checkout)."""
+    try:
+        return metadata.version("ikp-conformance")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _seed_text(config: pytest.Config) -> str:
+    seed = config.getoption("hypothesis_seed", default=None)
+    if seed is not None:
+        return str(seed)
+    if profiles.current_profile_name() == "ci":
+        return "derandomized"
+    return "random (printed with each failure)"
+
+
+def run_prefix(config: pytest.Config) -> str:
+    """A per-run (and per-xdist-worker) name prefix: starts with a letter, legal in every name."""
+    workerinput = getattr(config, "workerinput", {})
+    worker = str(workerinput.get("workerid", "")).replace("gw", "w")
+    return f"ikp{workerinput.get('ikp_token', _RUN_TOKEN)}{worker}-"
+
+
+_RUN_TOKEN = secrets.token_hex(4)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:  # pragma: no cover - xdist controller hook
+    """Give every xdist worker the same run token (prefixes then differ only by worker id)."""
+    node.workerinput["ikp_token"] = _RUN_TOKEN  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def ikp_results(pytestconfig: pytest.Config) -> RunResults:
+    """The run's RunResults (one per process; merged across xdist workers)."""
+    return pytestconfig.stash[RESULTS_KEY]
+
+
+_SUITE_KEY = pytest.StashKey["Suite"]()
+
+
+@pytest.fixture(scope="session")
+def ikp(pytestconfig: pytest.Config, ikp_results: RunResults) -> Iterator[Suite]:
+    """The conformance session: target client, state model, results, cleanup."""
+    from conformance.suite import open_suite
+
+    ikp_results.meta["suite_ran"] = True
+    with open_suite(pytestconfig, ikp_results, prefix=run_prefix(pytestconfig)) as suite:
+        pytestconfig.stash[_SUITE_KEY] = suite
+        yield suite
+    ikp_results.capabilities.update(suite.capabilities.as_dict())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Stop the session after the current test once the target has stopped answering."""
+    suite = item.config.stash.get(_SUITE_KEY, None)
+    if suite is not None and suite.gone:
+        item.session.shouldstop = f"ikp: {suite.gone}"

@@ -1,0 +1,36 @@
+"""Hypothesis settings profiles of the suite: ``quick``, ``default``, ``thorough``, ``ci``.
+
+Registered when the pytest plugin is imported; pick one with Hypothesis' own
+``--hypothesis-profile NAME`` option. Everything that talks HTTP runs with
+``deadline=None``: a target's latency is not a property of the contract.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+
+PROFILE_NAMES = ("quick", "default", "thorough", "ci")
+
+_BASE = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def register_profiles() -> None:
+    """Register the four profiles (idempotent; ``default`` replaces Hypothesis' own)."""
+    settings.register_profile("quick", _BASE, max_examples=10)  # development, mutation runs
+    settings.register_profile("default", _BASE, max_examples=60)
+    settings.register_profile("thorough", _BASE, max_examples=400)
+    settings.register_profile(
+        "ci",
+        _BASE,
+        max_examples=60,
+        derandomize=True,
+        database=None,
+        print_blob=True,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+        verbosity=Verbosity.normal,
+    )
+
+
+def current_profile_name() -> str:
+    """The name of the loaded profile."""
+    return settings.get_current_profile_name()

@@ -1,0 +1,293 @@
+"""The conformance session: one target, one state model, one results object, and hygiene.
+
+``Suite`` is what the conformance tests use (the ``ikp`` fixture). ``send_import`` is the
+whole data flow for one request: the state model adjusts the Case's acceptable outcomes,
+the target client sends it, the oracle judges it, the model learns from it, the results
+record it (with a reproduce command), and cleanup learns which names may now exist.
+
+Hygiene (CONTRACT.md, "What the suite itself promises"): every name the suite creates
+carries the per-run prefix or is recorded when created; only recorded names and names
+under this run's prefix are ever deleted, after each test and in a final sweep (also after
+failures and Ctrl-C, since the sweep runs in the session fixture's teardown). Against a
+target without DeleteKeyPairs the names stay and the report lists them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+
+from conformance import contract, oracle
+from conformance.exchange import BodyFormat, Exchange, Transport
+from conformance.model import TargetModel
+from conformance.reproduce import command_for
+from conformance.results import RunResults
+from conformance.target import Credentials, Target, TargetConfig, list_at
+from conformance.verdict import Status, Verdict
+from strategies.case import Case
+
+# After this many exchanges in a row without an answer the target is taken as gone: later
+# sends are not attempted (so Hypothesis cannot spend minutes shrinking against a dead
+# target) and pytest stops after the current test.
+MAX_CONSECUTIVE_TRANSPORT_ERRORS = 5
+
+
+class TargetGone(Exception):
+    """The target stopped answering: an ERROR, never a verdict on the contract."""
+
+
+@dataclass
+class Capabilities:
+    """What the target supports beyond ImportKeyPair (probed once per session)."""
+
+    describe: bool = False
+    delete: bool = False
+    signatures_checked: bool | None = None  # None: unknown (no credentials to test with)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, bool]:
+        return {
+            "DescribeKeyPairs": self.describe,
+            "DeleteKeyPairs": self.delete,
+            "signature checks": bool(self.signatures_checked),
+        }
+
+
+def current_test_id() -> str:
+    """The running test's node id (pytest sets it in the environment)."""
+    return os.environ.get("PYTEST_CURRENT_TEST", "session").rsplit(" (", 1)[0]
+
+
+class Suite:
+    """One conformance session against one target (see the module docstring)."""
+
+    def __init__(
+        self,
+        target: Target,
+        results: RunResults,
+        *,
+        prefix: str,
+        strict_messages: bool = False,
+        known_resource_group: str | None = None,
+    ) -> None:
+        self.target = target
+        self.config: TargetConfig = target.config
+        self.results = results
+        self.prefix = prefix
+        self.strict_messages = strict_messages
+        self.known_resource_group = known_resource_group
+        self.model = TargetModel()
+        self.capabilities = Capabilities()
+        self._lock = threading.Lock()
+        self._consecutive_errors = 0
+        self.gone: str | None = None
+
+    # -- regions -----------------------------------------------------------------------------
+    @property
+    def region(self) -> str:
+        return self.config.region
+
+    @property
+    def other_region(self) -> str:
+        return self.config.other_region
+
+    def unique_name(self, label: str = "") -> str:
+        """A fresh name under this run's prefix (letters, digits and '-' only)."""
+        return f"{self.prefix}{label}{secrets.token_hex(4)}"[: contract.NAME_MAX_LENGTH]
+
+    # -- the data flow of one request ----------------------------------------------------------
+    def send_import(
+        self,
+        case: Case,
+        *,
+        transport: Transport = Transport.GET,
+        body_format: BodyFormat = BodyFormat.JSON,
+        target: Target | None = None,
+        record: bool = True,
+    ) -> tuple[Verdict, Exchange]:
+        """Send ``case`` and judge it against the model's expectation; record the result."""
+        if self.gone:
+            raise TargetGone(self.gone)
+        adjusted = self.model.adjust(case)
+        exchange = (target or self.target).import_key_pair(
+            adjusted.params, transport=transport, body_format=body_format
+        )
+        verdict = oracle.judge_import(
+            adjusted, exchange, expected=adjusted.outcomes, strict_messages=self.strict_messages
+        )
+        self.model.observe(adjusted, exchange, verdict)
+        self._note_transport(exchange)
+        if record:
+            self.record(verdict, adjusted, exchange)
+        return verdict, exchange
+
+    def record(self, verdict: Verdict, case: Case | None, exchange: Exchange | None) -> None:
+        """Count ``verdict`` in the results, with the case, exchange and reproduce command."""
+        self.results.record(
+            current_test_id(),
+            verdict,
+            case=case.to_json() if case is not None else None,
+            exchange=exchange,
+            acceptable=oracle.describe_outcomes(case.outcomes) if case is not None else [],
+            reproduce=command_for(exchange, self.config) if exchange is not None else "",
+        )
+
+    def _note_transport(self, exchange: Exchange) -> None:
+        with self._lock:
+            if exchange.status is None:
+                self._consecutive_errors += 1
+                if self._consecutive_errors >= MAX_CONSECUTIVE_TRANSPORT_ERRORS:
+                    self.gone = (
+                        f"target {self.config.origin} stopped answering "
+                        f"({self._consecutive_errors} requests in a row): {exchange.transport_error}"
+                    )
+            else:
+                self._consecutive_errors = 0
+
+    @staticmethod
+    def check(verdict: Verdict) -> None:
+        """Turn a verdict into the pytest outcome: FAIL fails the test, ERROR errors it."""
+        if verdict.status is Status.FAIL:
+            pytest.fail("\n".join(verdict.reasons) or "FAIL", pytrace=False)
+        if verdict.status is Status.ERROR:
+            raise TargetGone("ERROR (not a verdict on the contract): " + "; ".join(verdict.reasons))
+
+    def expect(self, case: Case, **kw: object) -> Exchange:
+        """``send_import`` then ``check``: the one-liner most tests use."""
+        verdict, exchange = self.send_import(case, **kw)  # type: ignore[arg-type]
+        self.check(verdict)
+        return exchange
+
+    # -- Extended operations -------------------------------------------------------------------
+    def describe(self, region: str, **filters: str) -> Exchange:
+        return self.target.call(contract.ACTION_DESCRIBE, {"RegionId": region, **filters})
+
+    def delete(self, region: str, names: Sequence[str]) -> Exchange | None:
+        """Delete ``names`` (only names this suite created or that carry its prefix)."""
+        mine = [n for n in names if self._is_ours(region, n)]
+        if not mine or not self.capabilities.delete:
+            return None
+        exchange = self.target.delete_key_pairs(region, mine)
+        if exchange.status == 200:
+            self.model.deleted(region, mine)
+        return exchange
+
+    def _is_ours(self, region: str, name: str) -> bool:
+        return name.startswith(self.prefix) or (region, name) in set(self.model.created())
+
+    def cleanup(self) -> None:
+        """Delete every key pair the suite created (in batches of the documented maximum)."""
+        if self.gone:
+            return
+        by_region: dict[str, list[str]] = {}
+        for region, name in self.model.created():
+            by_region.setdefault(region, []).append(name)
+        for region, names in by_region.items():
+            for start in range(0, len(names), contract.DELETE_NAMES_MAX):
+                self.delete(region, names[start : start + contract.DELETE_NAMES_MAX])
+
+    def sweep(self) -> None:
+        """Delete whatever still carries this run's prefix; report what could not be deleted."""
+        if not self.gone and self.capabilities.describe and self.capabilities.delete:
+            for region in {self.region, self.other_region, *self.model.regions()}:
+                for _ in range(contract.KEY_PAIRS_PER_REGION // contract.DESCRIBE_PAGE_SIZE_MAX + 2):
+                    names = self.list_names(region, f"{self.prefix}*")
+                    if not names:
+                        break
+                    self.delete(region, names[: contract.DELETE_NAMES_MAX])
+        for region, name in self.model.created():
+            why = "the target has no DeleteKeyPairs" if not self.capabilities.delete else "delete failed"
+            if self.gone:
+                why = self.gone
+            self.results.add_leftover(region, name, why)
+
+    def list_names(self, region: str, pattern: str | None = None) -> list[str]:
+        """Names DescribeKeyPairs lists in ``region`` (first page of the maximum size)."""
+        filters = {"PageSize": str(contract.DESCRIBE_PAGE_SIZE_MAX)}
+        if pattern:
+            filters["KeyPairName"] = pattern
+        exchange = self.describe(region, **filters)
+        if exchange.status != 200:
+            return []
+        return [
+            str(kp.get("KeyPairName"))
+            for kp in list_at(exchange.parsed.document, "KeyPairs", "KeyPair")
+            if isinstance(kp, Mapping)
+        ]
+
+    def total_count(self, region: str) -> int | None:
+        """DescribeKeyPairs' TotalCount in ``region`` (None when not available)."""
+        exchange = self.describe(region, PageSize="1")
+        value = exchange.field("TotalCount")
+        return int(value) if exchange.status == 200 and value and value.isdigit() else None
+
+    # -- capabilities --------------------------------------------------------------------------
+    def probe_capabilities(self) -> None:
+        """Which Extended operations the target answers, and what is already in the regions."""
+        caps = self.capabilities
+        for region in (self.region, self.other_region):
+            count = self.total_count(region)
+            if count is not None:
+                caps.describe = True
+                self.model.preexisting(region, count)
+        probe = self.target.delete_key_pairs(self.region, [f"{self.prefix}probe"])
+        caps.delete = probe.status == 200
+        if not caps.delete:
+            caps.notes["DeleteKeyPairs"] = f"answered {probe.status} {probe.field('Code') or ''}".strip()
+        if not caps.describe:
+            caps.notes["DescribeKeyPairs"] = "no TotalCount in DescribeKeyPairs"
+        self.results.capabilities.update(caps.as_dict())
+
+
+@contextmanager
+def open_suite(config: pytest.Config, results: RunResults, *, prefix: str) -> Iterator[Suite]:
+    """Start (or reach) the target, probe it, yield the Suite, and always clean up."""
+    url = config.getoption("target")
+    resource_group = config.getoption("resource_group")
+    credentials = Credentials.from_env()
+    server = None
+    if not url:
+        from conformance.reference import start_server
+
+        # The bundled server checks signatures with a throwaway key, so that V1/V3 signing
+        # (IKP-X3) is certified too. The secret lives only in this process.
+        key_id = "ikp" + secrets.token_hex(8)
+        credentials = Credentials(key_id, secrets.token_urlsafe(24), None)
+        server = start_server(access_keys={key_id: credentials.access_key_secret})
+        url = server.url
+        resource_group = resource_group or contract.DEFAULT_RESOURCE_GROUP
+    target = Target(
+        TargetConfig(
+            base_url=url,
+            region=config.getoption("region"),
+            other_region=config.getoption("other_region"),
+            resource_group=resource_group,
+            credentials=credentials,
+            timeout=config.getoption("request_timeout"),
+        )
+    )
+    results.meta["config"] = target.config.redacted()
+    suite = Suite(
+        target,
+        results,
+        prefix=prefix,
+        strict_messages=config.getoption("strict_messages"),
+        known_resource_group=resource_group,
+    )
+    try:
+        suite.probe_capabilities()
+        yield suite
+    finally:
+        try:
+            suite.cleanup()
+            suite.sweep()
+        finally:
+            target.close()
+            if server is not None:
+                server.close()
