@@ -1,0 +1,162 @@
+"""judge_describe (IKP-X1) and judge_delete (IKP-X2) on hand-written JSON and XML bodies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from oracle_helpers import FP, REGION, REQUEST_ID, XML_CT, charged, error_json, exchange, xml_body
+
+from conformance import contract
+from conformance.exchange import BodyFormat, Exchange
+from conformance.oracle import ExpectedKeyPair, judge_delete, judge_describe
+from conformance.verdict import Status
+
+RG = contract.DEFAULT_RESOURCE_GROUP
+WANT = {"Key-1": ExpectedKeyPair("Key-1", FP, RG, {"env": "test", "empty": ""})}
+
+
+def _item(**overrides: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "KeyPairName": "Key-1",
+        "KeyPairFingerPrint": FP,
+        "ResourceGroupId": RG,
+        "CreationTime": "2026-11-28T06:00Z",
+        "Tags": {"Tag": [{"TagKey": "env", "TagValue": "test"}, {"TagKey": "empty", "TagValue": ""}]},
+    }
+    item.update(overrides)
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def describe_json(*items: dict[str, Any]) -> Exchange:
+    body = {
+        "RequestId": REQUEST_ID,
+        "PageNumber": 1,
+        "PageSize": 10,
+        "TotalCount": len(items),
+        "KeyPairs": {"KeyPair": list(items)},
+    }
+    return exchange(200, json.dumps(body), action=contract.ACTION_DESCRIBE)
+
+
+def describe_xml(tags: str = "", *, extra_item: str = "") -> Exchange:
+    item = (
+        "<KeyPair><CreationTime>2026-11-28T06:00Z</CreationTime>"
+        f"<ResourceGroupId>{RG}</ResourceGroupId><KeyPairName>Key-1</KeyPairName>"
+        f"<KeyPairFingerPrint>{FP}</KeyPairFingerPrint>{tags}</KeyPair>"
+    )
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?><DescribeKeyPairsResponse><PageNumber>1</PageNumber>'
+        f"<PageSize>10</PageSize><TotalCount>1</TotalCount><KeyPairs>{item}{extra_item}</KeyPairs>"
+        f"<RequestId>{REQUEST_ID}</RequestId></DescribeKeyPairsResponse>"
+    )
+    return exchange(200, text, content_type=XML_CT, fmt=BodyFormat.XML, action=contract.ACTION_DESCRIBE)
+
+
+XML_TAGS = (
+    "<Tags><Tag><TagKey>env</TagKey><TagValue>test</TagValue></Tag>"
+    "<Tag><TagKey>empty</TagKey><TagValue></TagValue></Tag></Tags>"
+)
+
+
+def test_json_listing_passes() -> None:
+    verdict = judge_describe(describe_json(_item()), region=REGION, expected=WANT)
+    assert verdict.status is Status.PASS, verdict.reasons
+    assert verdict.requirements == ("IKP-X1",)
+
+
+def test_xml_listing_passes() -> None:
+    verdict = judge_describe(describe_xml(XML_TAGS), region=REGION, expected=WANT)
+    assert verdict.status is Status.PASS, verdict.reasons
+
+
+def test_xml_single_tag_and_other_key_pairs() -> None:
+    want = {"Key-1": ExpectedKeyPair("Key-1", FP, RG, {"env": "test"})}
+    other = "<KeyPair><KeyPairName>Other</KeyPairName></KeyPair>"
+    tags = "<Tags><Tag><TagKey>env</TagKey><TagValue>test</TagValue></Tag></Tags>"
+    verdict = judge_describe(describe_xml(tags, extra_item=other), region=REGION, expected=want)
+    assert verdict.status is Status.PASS, verdict.reasons
+
+
+def test_missing_key_pair_fails_x1() -> None:
+    verdict = judge_describe(describe_json(), region=REGION, expected=WANT)
+    assert charged(verdict) == {"IKP-X1"}
+    assert "does not list 'Key-1'" in verdict.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"KeyPairFingerPrint": FP.upper()}, "fingerprint"),
+        ({"ResourceGroupId": "rg-other"}, "resource group"),
+        ({"Tags": {"Tag": [{"TagKey": "env", "TagValue": "prod"}]}}, "tags"),
+        ({"Tags": None}, "tags"),
+        ({"Tags": {"Tag": [{"Key": "env", "Value": "test"}]}}, "malformed Tags"),
+    ],
+)
+def test_a_wrong_attribute_fails_x1(overrides: dict[str, Any], words: str) -> None:
+    verdict = judge_describe(describe_json(_item(**overrides)), region=REGION, expected=WANT)
+    assert charged(verdict) == {"IKP-X1"}
+    assert words in verdict.reasons[0]
+
+
+def test_system_tags_and_unchecked_group_are_ignored() -> None:
+    tags = {"Tag": [{"TagKey": "acs:rm:rgId", "TagValue": RG}, {"TagKey": "env", "TagValue": "t"}]}
+    want = {"Key-1": ExpectedKeyPair("Key-1", FP, None, {"env": "t"})}
+    verdict = judge_describe(
+        describe_json(_item(Tags=tags, ResourceGroupId="")), region=REGION, expected=want
+    )
+    assert verdict.status is Status.PASS, verdict.reasons
+
+
+def test_body_without_key_pairs_fails_x1() -> None:
+    ex = exchange(200, json.dumps({"RequestId": REQUEST_ID, "KeyPairs": ["Key-1"]}))
+    assert charged(judge_describe(ex, region=REGION, expected=WANT)) == {"IKP-X1"}
+
+
+def test_describe_unsupported_is_neither_pass_nor_fail() -> None:
+    verdict = judge_describe(error_json(contract.ACTION_NOT_FOUND), region=REGION, expected=WANT)
+    assert verdict.status is Status.UNSUPPORTED
+    assert verdict.requirements == ()
+    assert verdict.reasons[0].startswith("IKP-X1")
+
+
+def test_describe_error_fails_x1_and_transport_error_is_error() -> None:
+    assert charged(judge_describe(error_json(contract.MISSING_PARAMETER), region=REGION, expected=WANT)) == {
+        "IKP-X1"
+    }
+    lost = judge_describe(exchange(None, transport_error="refused"), region=REGION, expected=WANT)
+    assert lost.status is Status.ERROR
+
+
+def _delete(text: str, *, status: int = 200, xml: bool = False) -> Exchange:
+    ct = XML_CT if xml else "application/json"
+    fmt = BodyFormat.XML if xml else BodyFormat.JSON
+    return exchange(status, text, content_type=ct, fmt=fmt, action=contract.ACTION_DELETE)
+
+
+def test_delete_success_passes_in_json_and_xml() -> None:
+    assert judge_delete(_delete(json.dumps({"RequestId": REQUEST_ID}))).passed
+    xml = _delete(xml_body("DeleteKeyPairsResponse", RequestId=REQUEST_ID), xml=True)
+    verdict = judge_delete(xml)
+    assert verdict.passed and verdict.requirements == ("IKP-X2",)
+
+
+@pytest.mark.parametrize(
+    "ex",
+    [
+        _delete(json.dumps({})),
+        _delete(xml_body("Response", RequestId=REQUEST_ID), xml=True),
+        _delete("<html>", status=200),
+        error_json(contract.INVALID_KEY_PAIR_NAMES),
+    ],
+    ids=["no-request-id", "xml-root", "html", "error"],
+)
+def test_delete_failures_fail_x2(ex: Exchange) -> None:
+    assert charged(judge_delete(ex)) == {"IKP-X2"}
+
+
+def test_delete_unsupported_and_throttled() -> None:
+    assert judge_delete(_delete("", status=404)).status is Status.UNSUPPORTED
+    assert judge_delete(error_json(contract.THROTTLING)).status is Status.ERROR

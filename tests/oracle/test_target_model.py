@@ -1,0 +1,293 @@
+"""TargetModel: duplicate and quota expectations follow from the history of the run."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from oracle_helpers import OTHER_REGION, REGION, error_case, error_json, exchange, success_json, valid_case
+
+from conformance import contract
+from conformance.model import QUESTION_CASE_ONLY, QUESTION_OTHER_REGION, TargetModel
+from conformance.oracle import judge_import
+from conformance.verdict import Observation, Status
+from strategies.case import Case, Outcome
+
+SUCCESS = Outcome.success()
+EXISTS = Outcome.error(contract.KEY_PAIR_ALREADY_EXISTS)
+QUOTA = Outcome.error(contract.QUOTA_EXCEEDED)
+MALFORMED = Outcome.error(contract.INVALID_KEY_PAIR_NAME)
+
+
+def _import(model: TargetModel, name: str, region: str = REGION) -> Case:
+    """Record a successful import of ``name`` in ``region``; returns the case."""
+    case = valid_case(name, region)
+    model.observe(case, success_json(name=name))
+    return case
+
+
+def test_a_fresh_name_keeps_the_case_outcomes() -> None:
+    model = TargetModel()
+    case = valid_case("Key-1")
+    assert model.expected(case) == frozenset({SUCCESS})
+    assert model.adjust(case) == case
+
+
+def test_a_duplicate_in_the_region_becomes_already_exist() -> None:
+    model = TargetModel()
+    _import(model, "Key-1")
+    case = valid_case("Key-1")
+    assert model.expected(case) == frozenset({EXISTS})
+    adjusted = model.adjust(case)
+    assert adjusted.requirements == ("IKP-N2", "IKP-N6")
+    assert adjusted.profile is None
+    assert judge_import(adjusted, error_json(contract.KEY_PAIR_ALREADY_EXISTS)).passed
+    assert "IKP-N6" in {r for r, _ in judge_import(adjusted, success_json()).failed_requirements}
+
+
+def test_an_invalid_request_with_a_duplicate_name_may_get_either_error() -> None:
+    model = TargetModel()
+    _import(model, "Key-1")
+    case = error_case(contract.INVALID_PUBLIC_KEY_BODY, name="Key-1", requirements=("IKP-K3",))
+    assert model.expected(case) == frozenset({Outcome.error(contract.INVALID_PUBLIC_KEY_BODY), EXISTS})
+
+
+def test_quota_edge_499_succeeds_and_500_is_quota_exceeded() -> None:
+    model = TargetModel(quota=contract.KEY_PAIRS_PER_REGION)
+    model.preexisting(REGION, contract.KEY_PAIRS_PER_REGION - 1)
+    last = model.adjust(valid_case("Key-499"))
+    assert last.outcomes == frozenset({SUCCESS})
+    assert "IKP-S1" in last.requirements  # the last free slot is the quota edge
+    model.observe(last, success_json(name="Key-499"))
+    assert model.count(REGION) == contract.KEY_PAIRS_PER_REGION
+    assert model.room(REGION) == 0
+    full = model.adjust(valid_case("Key-500"))
+    assert full.outcomes == frozenset({QUOTA})
+    assert "IKP-S1" in full.requirements
+    assert judge_import(full, error_json(contract.QUOTA_EXCEEDED)).passed
+
+
+def test_region_below_the_edge_does_not_claim_s1() -> None:
+    model = TargetModel()
+    model.preexisting(REGION, 10)
+    assert "IKP-S1" not in model.adjust(valid_case("Key-1")).requirements
+
+
+def test_full_region_and_duplicate_name_accept_either_error() -> None:
+    model = TargetModel(quota=2)
+    _import(model, "Key-1")
+    _import(model, "Key-2")
+    adjusted = model.adjust(valid_case("Key-1"))
+    assert adjusted.outcomes == frozenset({EXISTS, QUOTA})
+    assert {"IKP-N6", "IKP-S1"} <= set(adjusted.requirements)
+
+
+def test_regions_are_independent() -> None:
+    model = TargetModel(quota=1)
+    _import(model, "Key-1", REGION)
+    assert model.expected(valid_case("Key-2", REGION)) == frozenset({QUOTA})
+    assert model.expected(valid_case("Key-2", OTHER_REGION)) == frozenset({SUCCESS})
+    assert model.count(OTHER_REGION) == 0
+
+
+def test_same_name_in_another_region_is_profile_n7() -> None:
+    model = TargetModel()
+    _import(model, "Key-1", REGION)
+    adjusted = model.adjust(valid_case("Key-1", OTHER_REGION))
+    assert adjusted.outcomes == frozenset({SUCCESS, EXISTS})
+    assert "IKP-N7" in adjusted.requirements
+    assert adjusted.profile == QUESTION_OTHER_REGION
+    verdict = judge_import(adjusted, error_json(contract.KEY_PAIR_ALREADY_EXISTS))
+    assert verdict.passed
+    reading = Observation("IKP-N7", QUESTION_OTHER_REGION.split(": ", 1)[1], "400 KeyPair.AlreadyExist")
+    assert reading in verdict.observations
+    accepted = judge_import(adjusted, success_json())
+    assert accepted.passed
+    assert Observation("IKP-N7", reading.question, "accepted") in accepted.observations
+
+
+@pytest.mark.parametrize("variant", ["key-1", "KEY-1", "kEy-1"])
+def test_names_differing_only_in_case_are_profile_n7(variant: str) -> None:
+    model = TargetModel()
+    _import(model, "Key-1")
+    adjusted = model.adjust(valid_case(variant))
+    assert adjusted.outcomes == frozenset({SUCCESS, EXISTS})
+    assert adjusted.profile == QUESTION_CASE_ONLY
+    assert "IKP-N6" not in adjusted.requirements and "IKP-N7" in adjusted.requirements
+
+
+def test_an_existing_profile_question_is_kept() -> None:
+    model = TargetModel()
+    _import(model, "Key.dot")
+    case = valid_case("key.dot", requirements=("IKP-N5",), profile="IKP-N5: '.' in a name",
+                      outcomes=frozenset({SUCCESS, MALFORMED}))  # fmt: skip
+    adjusted = model.adjust(case)
+    assert adjusted.profile == "IKP-N5: '.' in a name"
+    assert adjusted.outcomes == frozenset({SUCCESS, MALFORMED, EXISTS})
+
+
+def test_a_failed_import_stores_nothing() -> None:
+    model = TargetModel()
+    case = valid_case("Key-1")
+    model.observe(case, error_json(contract.INVALID_PUBLIC_KEY_BODY))
+    assert model.count(REGION) == 0 and model.created() == []
+    adjusted = model.adjust(case)
+    assert adjusted.outcomes == frozenset({SUCCESS})
+    assert "IKP-S2" in adjusted.requirements
+
+
+def test_a_successful_import_is_stored_even_when_judged_wrong() -> None:
+    model = TargetModel()
+    case = valid_case("Key-1")
+    ex = success_json(fingerprint="00:" * 15 + "00")
+    verdict = judge_import(case, ex)
+    assert verdict.status is Status.FAIL
+    model.observe(case, ex, verdict)
+    assert model.created() == [(REGION, "Key-1")]
+
+
+def test_deletes_free_the_slot_and_the_name() -> None:
+    model = TargetModel(quota=2)
+    _import(model, "Key-1")
+    _import(model, "Key-2")
+    assert model.expected(valid_case("Key-3")) == frozenset({QUOTA})
+    model.deleted(REGION, ["Key-1"])
+    assert model.count(REGION) == 1
+    assert model.expected(valid_case("Key-3")) == frozenset({SUCCESS})
+    again = model.adjust(valid_case("Key-1"))
+    assert again.outcomes == frozenset({SUCCESS})
+    assert "IKP-X2" in again.requirements
+    assert model.created() == [(REGION, "Key-2")]
+
+
+def test_lost_answers_make_the_name_uncertain() -> None:
+    model = TargetModel()
+    case = valid_case("Key-1")
+    model.observe(case, exchange(None, transport_error="read timeout"))
+    assert model.created() == [(REGION, "Key-1")]  # cleanup must try it
+    assert model.count(REGION) == 0
+    assert model.expected(case) == frozenset({SUCCESS, EXISTS})
+    model.observe(case, error_json(contract.KEY_PAIR_ALREADY_EXISTS))
+    assert model.count(REGION) == 1
+    assert model.expected(case) == frozenset({EXISTS})
+
+
+def test_uncertain_imports_near_the_quota_allow_quota_exceeded() -> None:
+    model = TargetModel(quota=2)
+    _import(model, "Key-1")
+    model.observe(valid_case("Key-2"), error_json(contract.INTERNAL_ERROR))
+    assert model.expected(valid_case("Key-3")) == frozenset({SUCCESS, QUOTA})
+
+
+def test_throttling_stores_nothing() -> None:
+    model = TargetModel()
+    model.observe(valid_case("Key-1"), error_json(contract.SERVICE_UNAVAILABLE))
+    model.observe(valid_case("Key-2"), error_json(contract.THROTTLING))
+    assert model.created() == []
+
+
+def test_preexisting_key_pairs_count_and_collide() -> None:
+    model = TargetModel(quota=5)
+    model.preexisting(REGION, 3, names=["Theirs"])
+    assert model.count(REGION) == 3
+    assert model.exists(REGION, "Theirs")
+    assert model.expected(valid_case("Theirs")) == frozenset({EXISTS})
+    assert model.created() == []  # never cleaned up: the suite did not create it
+    with pytest.raises(ValueError):
+        model.preexisting(REGION, 0, names=["a"])
+
+
+def test_cases_without_a_region_or_name_are_unchanged() -> None:
+    model = TargetModel(quota=0)
+    _import(model, "Key-1")
+    case = Case({"KeyPairName": "Key-1"}, frozenset({Outcome.error(contract.MISSING_PARAMETER,
+                parameter="RegionId")}), ("IKP-G1",))  # fmt: skip
+    assert model.expected(case) == case.outcomes
+
+
+# -- the model against a simulated target that picks its own IKP-N7 readings --------------------
+
+
+class FakeTarget:
+    """The simplest target there is: a set of names per region, a quota, and two choices."""
+
+    def __init__(self, quota: int, case_insensitive: bool, global_names: bool, quota_first: bool) -> None:
+        self.quota = quota
+        self.quota_first = quota_first
+        self.case_insensitive = case_insensitive
+        self.global_names = global_names
+        self.store: dict[str, set[str]] = {REGION: set(), OTHER_REGION: set()}
+
+    def _key(self, name: str) -> str:
+        return name.lower() if self.case_insensitive else name
+
+    def import_(self, region: str, name: str, valid: bool) -> tuple[int, str | None]:
+        if not valid:
+            return 400, contract.INVALID_PUBLIC_KEY_BODY.code
+        full = len(self.store[region]) >= self.quota
+        if full and self.quota_first:
+            return 403, contract.QUOTA_EXCEEDED.code
+        regions = self.store.values() if self.global_names else [self.store[region]]
+        if any(self._key(name) in {self._key(n) for n in names} for names in regions):
+            return 400, contract.KEY_PAIR_ALREADY_EXISTS.code
+        if full:
+            return 403, contract.QUOTA_EXCEEDED.code
+        self.store[region].add(name)
+        return 200, None
+
+
+NAMES = ["Key-a", "key-a", "Key-b", "KEY-B", "Key-c", "Key-d"]
+
+
+class ModelMatchesTarget(RuleBasedStateMachine):
+    """Whatever legal readings the target picks, the model predicts a set containing its answer."""
+
+    @initialize(
+        case_insensitive=st.booleans(),
+        global_names=st.booleans(),
+        quota_first=st.booleans(),
+        quota=st.integers(1, 4),
+    )
+    def start(self, case_insensitive: bool, global_names: bool, quota_first: bool, quota: int) -> None:
+        self.target = FakeTarget(quota, case_insensitive, global_names, quota_first)
+        self.model = TargetModel(quota=quota)
+
+    @rule(region=st.sampled_from([REGION, OTHER_REGION]), name=st.sampled_from(NAMES), valid=st.booleans())
+    def import_key_pair(self, region: str, name: str, valid: bool) -> None:
+        if valid:
+            case = valid_case(name, region)
+        else:
+            case = error_case(contract.INVALID_PUBLIC_KEY_BODY, name=name, requirements=("IKP-K3",))
+            case = Case({**case.params, "RegionId": region}, case.outcomes, case.requirements)
+        adjusted = self.model.adjust(case)
+        status, code = self.target.import_(region, name, valid)
+        if code is None:
+            ex = success_json(name=name)
+        else:
+            row = contract.ERRORS_BY_CODE[code]
+            ex = error_json(row)
+        verdict = judge_import(adjusted, ex, strict_messages=True)
+        assert verdict.status is Status.PASS, (verdict.reasons, adjusted.outcomes, status)
+        self.model.observe(adjusted, ex, verdict)
+
+    @precondition(lambda self: any(self.target.store.values()))
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        region = data.draw(st.sampled_from([r for r, names in self.target.store.items() if names]))
+        name = data.draw(st.sampled_from(sorted(self.target.store[region])))
+        self.target.store[region].discard(name)
+        self.model.deleted(region, [name])
+
+    @invariant()
+    def same_contents(self) -> None:
+        if not hasattr(self, "target"):
+            return
+        expected = sorted((r, n) for r, names in self.target.store.items() for n in names)
+        assert self.model.created() == expected
+        for region, names in self.target.store.items():
+            assert self.model.count(region) == len(names)
+
+
+TestModelMatchesTarget = ModelMatchesTarget.TestCase
+TestModelMatchesTarget.settings = settings(max_examples=150, stateful_step_count=25, deadline=None)
