@@ -26,5 +26,3 @@ def md5_of(pub_path: Path) -> str:
         ["ssh-keygen", "-l", "-E", "md5", "-f", str(pub_path)], check=True, capture_output=True, text=True
     ).stdout
     return out.split()[1].removeprefix("MD5:")
-
-
