@@ -34,9 +34,13 @@ REDACTED = "REDACTED"  # the same marker as conformance/redaction.py
 SECRET_FIELD_NAMES = ("Signature", "SecurityToken", "AccessKeySecret", "x-acs-security-token")
 
 _NAME = r"(?:Signature|Security[-_]?Token|Access[-_]?Key[-_]?Secret|x-acs-security-token)"
-# name, then a separator (=, :, URL-encoded =), optional quotes, then the value.
+# name (also as the tail of ALIBABA_CLOUD_ACCESS_KEY_SECRET=), then a separator
+# (=, :, URL-encoded =), optional quotes, then the value.
 _INLINE = re.compile(
-    rf"(?i)(?<![A-Za-z0-9_-])({_NAME})((?:%22|[\"'])?\s*(?:=|%3D|:)\s*(?:%22|[\"'])?)([^&\s,;\"'<>]+)"
+    r"(?i)(?:(?<=%26)|(?<=%3F)|(?<![A-Za-z0-9-]))"  # a word start, or after an encoded & or ?
+    rf"({_NAME})"
+    r"((?:%22|[\"'])?\s*(?:=|%3D|:)\s*(?:%22|[\"'])?)"  # separator, optional quotes
+    r"((?:(?!%26)[^&\s,;\"'<>])+)"  # the value, up to a separator (raw or encoded &)
 )
 _XML = re.compile(rf"(?i)<({_NAME})>[^<]*</\1>")
 _MIN_VALUE_LENGTH = 6  # shorter "secrets" would scrub ordinary words
@@ -58,8 +62,9 @@ def is_secret_key(key: str) -> bool:
     } or k.endswith(("secret", "password", "token", "credential", "credentials"))
 
 
-def _scrub_authorization(value: str) -> str:
-    scrubbed = scrub_text(value)
+def _scrub_authorization(value: str, known: Iterable[str]) -> str:
+    """V3 ``Signature=`` part removed; an unknown scheme keeps only its name."""
+    scrubbed = scrub_text(value, known)
     if scrubbed == value and " " in value.strip():
         scheme = value.strip().split(" ", 1)[0]
         return f"{scheme} {REDACTED}"
@@ -102,7 +107,7 @@ def _scrub(obj: Any, known: frozenset[str]) -> Any:
         out: dict[Any, Any] = {}
         for key, value in obj.items():
             if isinstance(key, str) and _normal(key) == "authorization" and isinstance(value, str):
-                out[key] = _scrub_authorization(scrub_text(value, known))
+                out[key] = _scrub_authorization(value, known)
             elif isinstance(key, str) and is_secret_key(key) and value not in (None, ""):
                 out[key] = REDACTED
             else:

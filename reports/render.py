@@ -113,6 +113,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["pretty"] = _pretty
+    env.filters["http_request"] = http_request_text
+    env.filters["http_response"] = http_response_text
     env.filters["css_status"] = lambda s: str(s).lower().replace(" ", "-")
     return env
 
@@ -122,6 +124,26 @@ def _pretty(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def http_request_text(ex: dict[str, Any]) -> str:
+    """An Exchange (as JSON) as the request went out: request line, headers, body."""
+    lines = [f"{ex.get('method', '')} {ex.get('url', '')}"]
+    lines += [f"{k}: {v}" for k, v in sorted((ex.get("request_headers") or {}).items())]
+    if ex.get("request_body"):
+        lines += ["", str(ex["request_body"])]
+    return "\n".join(lines)
+
+
+def http_response_text(ex: dict[str, Any]) -> str:
+    """An Exchange (as JSON) as the response came back: status, headers, body (or why none came)."""
+    if ex.get("status") is None:
+        return f"no response: {ex.get('transport_error') or 'unknown transport error'}"
+    attempts = ex.get("attempts") or 1
+    lines = [f"HTTP {ex['status']}" + (f" (after {attempts} attempts)" if attempts > 1 else "")]
+    lines += [f"{k}: {v}" for k, v in sorted((ex.get("response_headers") or {}).items())]
+    lines += ["", str(ex.get("response_text") or "")]
+    return "\n".join(lines)
 
 
 def _meter(counts: dict[str, int], total: int) -> list[dict[str, Any]]:
