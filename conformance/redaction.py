@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
@@ -63,13 +63,15 @@ class Secrets:
     """What must never be shown: the secret, the token, and the id to mask.
 
     ``extra_access_key_ids`` are other ids the client sent (an unknown id for IKP-X3); they are
-    masked like the real one.
+    masked like the real one. ``signatures`` are the signatures one request carried: a target
+    may echo them in any shape (a JSON field, a header), so they are hidden like the secret.
     """
 
     access_key_id: str | None = None
     access_key_secret: str | None = None
     security_token: str | None = None
     extra_access_key_ids: tuple[str, ...] = ()
+    signatures: tuple[str, ...] = ()  # signature values sent, hidden wherever they are echoed
 
     def __repr__(self) -> str:
         shown = mask_access_key_id(self.access_key_id) if self.access_key_id else None
@@ -81,7 +83,7 @@ class Secrets:
 
     def _hidden(self) -> list[str]:
         hidden: set[str] = set()
-        for value in (self.access_key_secret, self.security_token):
+        for value in (self.access_key_secret, self.security_token, *self.signatures):
             if value:
                 hidden |= _spellings(value)
         return sorted(hidden, key=len, reverse=True)
@@ -177,6 +179,11 @@ def redact_document(document: Any, secrets: Secrets = NO_SECRETS) -> Any:
     if isinstance(document, list | tuple):
         return [redact_document(v, secrets) for v in document]
     return document
+
+
+def with_signatures(secrets: Secrets, *signatures: str) -> Secrets:
+    """``secrets`` plus the signature values of one request."""
+    return replace(secrets, signatures=secrets.signatures + tuple(s for s in signatures if s))
 
 
 def leaks(texts: Iterable[str], secrets: Secrets) -> list[str]:

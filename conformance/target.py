@@ -417,7 +417,6 @@ class Target:
         if session is None:
             session = requests.Session()
             session.trust_env = False  # no proxies or .netrc credentials from the environment
-            session.max_redirects = 0
             session.headers["User-Agent"] = USER_AGENT
             self._local.session = session
             with self._lock:
@@ -620,25 +619,39 @@ class Target:
         except requests.exceptions.RequestException as exc:
             raise self._failure(exc) from None
         try:
-            chunks: list[bytes] = []
-            size = 0
-            note = None
-            try:
-                for chunk in response.iter_content(_READ_CHUNK):
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > MAX_RESPONSE_BYTES:
-                        note = f"response body larger than {MAX_RESPONSE_BYTES} bytes; not read further"
-                        break
-                    if time.monotonic() > deadline:
-                        note = f"response body not complete within {timeout:g} s; not read further"
-                        break
-            except requests.exceptions.RequestException as exc:
-                raise self._failure(exc, reading=True) from None
-            raw = b"".join(chunks)[: MAX_RESPONSE_BYTES + 1]
+            raw, note = self._read_body(response, deadline)
             return response.status_code, dict(response.headers), raw, note
         finally:
             response.close()
+
+    def _read_body(self, response: requests.Response, deadline: float) -> tuple[bytes, str | None]:
+        """Read at most MAX_RESPONSE_BYTES (decoded), giving up at ``deadline`` even on a trickle.
+
+        ``read1`` returns whatever one socket read brings, so the deadline is checked at least
+        once per ``timeout`` even when a target sends a byte at a time.
+        """
+        stream = response.raw
+        read = getattr(stream, "read1", None) or stream.read
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if time.monotonic() > deadline:
+                raise _Failure(
+                    f"timed out after {self.config.timeout:g} s reading the response body from "
+                    f"{self.config.origin}",
+                    retryable=False,
+                )
+            try:
+                chunk = read(_READ_CHUNK, decode_content=True)
+            except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError) as exc:
+                raise self._failure(exc, reading=True) from None
+            if not chunk:
+                return b"".join(chunks), None
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                cut = b"".join(chunks)[:MAX_RESPONSE_BYTES]
+                return cut, f"response body larger than {MAX_RESPONSE_BYTES} bytes; not read further"
 
     def _failure(self, exc: BaseException, *, reading: bool = False) -> _Failure:
         origin = self.config.origin
@@ -646,7 +659,9 @@ class Target:
         cause = _root_cause(exc)
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return _Failure(f"connecting to {origin} timed out after {timeout:g} s", retryable=True)
-        if isinstance(exc, requests.exceptions.Timeout) or isinstance(cause, TimeoutError | socket.timeout):
+        if isinstance(exc, requests.exceptions.Timeout | urllib3.exceptions.TimeoutError) or isinstance(
+            cause, TimeoutError | urllib3.exceptions.TimeoutError
+        ):
             what = "reading the response body" if reading else "waiting for a response"
             return _Failure(f"timed out after {timeout:g} s {what} from {origin}", retryable=False)
         if _not_sent(exc):
@@ -678,6 +693,11 @@ class Target:
         attempts: int,
         signed: bool,
     ) -> Exchange:
+        sent_signatures = [built.params.get("Signature", "")]
+        for name, value in built.headers.items():
+            if name.lower() == "authorization":
+                sent_signatures.append(value.rpartition("Signature=")[2])
+        secrets = redaction.with_signatures(secrets, *sent_signatures)
         text = raw.decode("utf-8", errors="replace")
         sent_body = built.body.decode("utf-8", "replace")
         error = None if transport_error is None else redaction.redact_text(transport_error, secrets)
