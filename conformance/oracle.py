@@ -436,31 +436,41 @@ def _unsupported(exchange: Exchange, req_id: str, action: str) -> Verdict | None
     return None
 
 
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
 def _element_to_value(element: ET.Element) -> Any:
+    """An XML element as JSON-shaped data: text for a leaf, a dict of children otherwise
+    (a repeated child becomes a list)."""
     children = list(element)
     if not children:
-        return element.text or ""
+        return (element.text or "").strip()
     out: dict[str, Any] = {}
     for child in children:
-        value = _element_to_value(child)
-        if child.tag in out:
-            if not isinstance(out[child.tag], list):
-                out[child.tag] = [out[child.tag]]
-            out[child.tag].append(value)
+        tag, value = _local(child.tag), _element_to_value(child)
+        if tag in out:
+            if not isinstance(out[tag], list):
+                out[tag] = [out[tag]]
+            out[tag].append(value)
         else:
-            out[child.tag] = value
+            out[tag] = value
     return out
 
 
+_XML_DECLARATIONS = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
 def _describe_document(exchange: Exchange) -> Any:
-    """The DescribeKeyPairs body as JSON-shaped data (XML is read from the text itself, so
-    the oracle does not depend on how the client turned XML into a dict)."""
-    if exchange.parsed.syntax == "xml":
+    """The DescribeKeyPairs body as JSON-shaped data. XML is read from the response text
+    itself, so the judgement does not depend on how the client turned XML into a dict
+    (a document with DOCTYPE/ENTITY declarations is not expanded: the client's is used)."""
+    text = exchange.response_text
+    if exchange.parsed.syntax == "xml" and not _XML_DECLARATIONS.search(text):
         try:
-            root = ET.fromstring(exchange.response_text)
+            return _element_to_value(ET.fromstring(text))
         except ET.ParseError:
-            return None
-        return _element_to_value(root)
+            pass
     return exchange.parsed.document
 
 
