@@ -1,0 +1,289 @@
+"""``PublicKeyBody`` samples of documented keys: the valid forms and the Profile variants.
+
+This module owns which text a key becomes and what the contract says about it:
+
+* ``valid_keys``: OpenSSH one-line ``TYPE BASE64`` and ``TYPE BASE64 COMMENT`` of every
+  documented type (IKP-K2), with acceptable and wrong fingerprints (IKP-R2);
+* ``profile_keys``: other encodings of the same keys (IKP-K4: RFC 4716, PEM PKCS#1, PEM
+  SubjectPublicKeyInfo) and the variations of IKP-K5 (whitespace, CRLF, tabs, options
+  prefix, two keys, RSA sizes outside 1024..4096, non-minimal mpints, certificates with a
+  bad signature or outside their validity window).
+
+The broken bodies of IKP-K3 live in ``broken.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conformance.contract import CERTIFICATE_KEY_TYPES, DOCUMENTED_KEY_TYPES, PLAIN_KEY_TYPES
+from strategies.authorities import CA_KINDS
+from strategies.certificates import Certificate, build_certificate, certificates, with_fields
+from strategies.encodings import (
+    b64,
+    comments,
+    openssh_line,
+    optional_comments,
+    pem_pkcs1,
+    pem_spki,
+    rfc4716_texts,
+)
+from strategies.fingerprints import acceptable_fingerprints, wrong_fingerprints
+from strategies.keys import PlainKey, dsa_key, keys_of_type, rsa_key, rsa_modulus
+from strategies.samples import KeySample, Validity
+
+SshKey = PlainKey | Certificate
+VALID_REQUIREMENTS = ("IKP-K2", "IKP-R2")
+
+
+def documented_keys(
+    types: tuple[str, ...] = DOCUMENTED_KEY_TYPES, ca_kinds: tuple[str, ...] = CA_KINDS
+) -> st.SearchStrategy[SshKey]:
+    """Plain keys and certificates of the given documented types (the contract's order).
+
+    Shrinks towards the first type listed (``ssh-rsa`` 1024 bits)."""
+    unknown = set(types) - set(DOCUMENTED_KEY_TYPES)
+    if unknown:
+        raise ValueError(f"not documented key types: {sorted(unknown)}")
+
+    def one(key_type: str) -> st.SearchStrategy[SshKey]:
+        if key_type in PLAIN_KEY_TYPES:
+            return keys_of_type(key_type)
+        return certificates((key_type,), ca_kinds)
+
+    return st.sampled_from(types).flatmap(one)
+
+
+def key_sample(
+    key: SshKey,
+    body: str,
+    *,
+    encoding: str,
+    validity: Validity,
+    requirements: tuple[str, ...],
+    rule: str,
+    profile: str | None = None,
+    description: str = "",
+    received_blob: bytes | None = None,
+) -> KeySample:
+    """A ``KeySample`` of ``key`` written as ``body``, with its fingerprints."""
+    data = key.blob.data
+    cert = key if isinstance(key, Certificate) else None
+    return KeySample(
+        body=body,
+        validity=validity,
+        requirements=requirements,
+        rule=rule,
+        encoding=encoding,
+        key_type=key.documented_type,
+        fingerprints=acceptable_fingerprints(key.subject.public_key, data if cert else None, received_blob),
+        wrong_fingerprints=wrong_fingerprints(
+            key.subject.public_key,
+            key.subject.blob.data if cert else data,
+            b64(data),
+            cert.ca.public_blob if cert else None,
+        ),
+        profile=profile,
+        description=description,
+        blob=data,
+        key=key,
+    )
+
+
+@st.composite
+def valid_keys(
+    draw: st.DrawFn, types: tuple[str, ...] = DOCUMENTED_KEY_TYPES, ca_kinds: tuple[str, ...] = CA_KINDS
+) -> KeySample:
+    """OpenSSH one-line bodies (with or without a comment) of documented keys (IKP-K2).
+
+    Every sample carries its acceptable fingerprints. Shrinks to ``ssh-rsa`` 1024, no comment."""
+    key = draw(documented_keys(types, ca_kinds))
+    comment = draw(optional_comments())
+    return key_sample(
+        key,
+        openssh_line(key.key_type, key.blob.data, comment),
+        encoding="openssh",
+        validity=Validity.VALID,
+        requirements=VALID_REQUIREMENTS,
+        rule="openssh-comment" if comment else "openssh",
+        description=f"{key.documented_type} one-line" + (" with a comment" if comment else ""),
+    )
+
+
+# -- Profile variants (IKP-K4, IKP-K5) --------------------------------------------------------
+Builder = Callable[[st.DrawFn, Any], tuple[str, SshKey, str, bytes | None]]
+_K4_QUESTION = "IKP-K4: is the {} encoding accepted (with the SSH blob's fingerprint)?"
+_K5_QUESTION = "IKP-K5: is {} accepted?"
+
+
+def _line(draw: st.DrawFn, key: SshKey) -> str:
+    return openssh_line(key.key_type, key.blob.data, draw(optional_comments()))
+
+
+def _rfc4716(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+    return draw(rfc4716_texts(key.blob.data)), key, "rfc4716", None
+
+
+def _pem_pkcs1(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+    return pem_pkcs1(key.subject.public_key), key, "pem-pkcs1", None
+
+
+def _pem_spki(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+    return pem_spki(key.subject.public_key), key, "pem-spki", None
+
+
+def _whitespace(kind: str) -> Builder:
+    def build(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+        line = _line(draw, key)
+        pad = draw(st.sampled_from((" ", "\t", "  ", " \t")))
+        body = {
+            "leading-whitespace": pad + line,
+            "trailing-whitespace": line + pad,
+            "trailing-newline": line + "\n",
+            "crlf": line + "\r\n",
+        }[kind]
+        return body, key, "openssh", None
+
+    return build
+
+
+def _tabs(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+    return openssh_line(key.key_type, key.blob.data, draw(comments()), sep="\t"), key, "openssh", None
+
+
+_OPTIONS = (
+    "no-pty",
+    "restrict",
+    'from="10.0.0.0/8"',
+    'command="/bin/true",no-port-forwarding',
+    "cert-authority",
+)
+
+
+def _options(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+    return f"{draw(st.sampled_from(_OPTIONS))} {_line(draw, key)}", key, "openssh", None
+
+
+def _two_keys(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+    other = draw(documented_keys(PLAIN_KEY_TYPES))
+    sep = draw(st.sampled_from(("\n", "\r\n")))
+    return _line(draw, key) + sep + _line(draw, other), key, "openssh", None
+
+
+def _rsa_size(sizes: tuple[int, ...]) -> Builder:
+    def build(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+        bits = draw(st.sampled_from(sizes))
+        odd = rsa_key(rsa_modulus(bits, draw(st.binary(min_size=16, max_size=16))))
+        return _line(draw, odd), odd, "openssh", None
+
+    return build
+
+
+def _non_minimal(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+    assert isinstance(key, PlainKey)
+    zeros = draw(st.integers(1, 3))
+    if key.key_type == "ssh-rsa":
+        nums = key.public_key.public_numbers()
+        padded = rsa_key(nums.n, nums.e, extra_zeros=zeros)
+    else:
+        nums = key.public_key.public_numbers()
+        p = nums.parameter_numbers
+        padded = dsa_key(nums.y, p.p, p.q, p.g, extra_zeros=zeros)
+    return _line(draw, padded), padded, "openssh", padded.blob.data
+
+
+def _bad_signature(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+    assert isinstance(key, Certificate)
+    bad = build_certificate(
+        key.subject, key.fields, key.ca, key.algorithm, version=key.version, corrupt_signature=True
+    )
+    return _line(draw, bad), bad, "openssh", None
+
+
+def _window(expired: bool) -> Builder:
+    def build(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+        assert isinstance(key, Certificate)
+        if expired:  # valid_before in the past (before 2020)
+            after = draw(st.integers(0, 1_000_000_000))
+            window = {"valid_after": after, "valid_before": draw(st.integers(after + 1, 1_500_000_000))}
+        else:  # valid_after after 2100
+            after = draw(st.integers(4_200_000_000, 2**63))
+            window = {"valid_after": after, "valid_before": draw(st.integers(after + 1, 2**64 - 1))}
+        moved = with_fields(key, **window)
+        return _line(draw, moved), moved, "openssh", None
+
+    return build
+
+
+_CERTS = CERTIFICATE_KEY_TYPES
+_ALL = DOCUMENTED_KEY_TYPES
+# family -> (requirement, what the Profile question is about, types it applies to, builder)
+PROFILE_FAMILIES: dict[str, tuple[str, str, tuple[str, ...], Builder]] = {
+    "rfc4716": ("IKP-K4", "RFC 4716", _ALL, _rfc4716),
+    "pem-pkcs1": ("IKP-K4", "PEM PKCS#1 (BEGIN RSA PUBLIC KEY)", ("ssh-rsa",), _pem_pkcs1),
+    "pem-spki": ("IKP-K4", "PEM SubjectPublicKeyInfo (BEGIN PUBLIC KEY)", PLAIN_KEY_TYPES, _pem_spki),
+    "leading-whitespace": ("IKP-K5", "leading whitespace", _ALL, _whitespace("leading-whitespace")),
+    "trailing-whitespace": ("IKP-K5", "trailing whitespace", _ALL, _whitespace("trailing-whitespace")),
+    "trailing-newline": ("IKP-K5", "a trailing newline", _ALL, _whitespace("trailing-newline")),
+    "crlf": ("IKP-K5", "a CRLF line end", _ALL, _whitespace("crlf")),
+    "tabs": ("IKP-K5", "tabs between the fields", _ALL, _tabs),
+    "options-prefix": ("IKP-K5", "an authorized_keys options prefix", _ALL, _options),
+    "two-keys": ("IKP-K5", "two keys in one body", _ALL, _two_keys),
+    "rsa-below-1024": (
+        "IKP-K5",
+        "an RSA key below 1024 bits",
+        ("ssh-rsa",),
+        _rsa_size((512, 768, 1000, 1023)),
+    ),
+    "rsa-above-4096": (
+        "IKP-K5",
+        "an RSA key above 4096 bits",
+        ("ssh-rsa",),
+        _rsa_size((4097, 6144, 8192, 16384)),
+    ),
+    "non-minimal-mpint": ("IKP-K5", "a non-minimal mpint encoding", ("ssh-rsa", "ssh-dss"), _non_minimal),
+    "cert-bad-signature": ("IKP-K5", "a certificate with a bad CA signature", _CERTS, _bad_signature),
+    "cert-expired": ("IKP-K5", "an expired certificate", _CERTS, _window(expired=True)),
+    "cert-not-yet-valid": ("IKP-K5", "a certificate not valid yet", _CERTS, _window(expired=False)),
+}
+
+
+def profile_question(family: str) -> str:
+    """The Profile question a family asks (recorded in the behaviour profile)."""
+    requirement, what, _, _ = PROFILE_FAMILIES[family]
+    template = _K4_QUESTION if requirement == "IKP-K4" else _K5_QUESTION
+    return template.format(what)
+
+
+@st.composite
+def profile_keys(
+    draw: st.DrawFn,
+    types: tuple[str, ...] = DOCUMENTED_KEY_TYPES,
+    families: tuple[str, ...] | None = None,
+) -> KeySample:
+    """Bodies whose acceptance is a Profile question (IKP-K4 encodings, IKP-K5 variations).
+
+    Each is accepted (with the fingerprints it carries) or ``InvalidPublicKeyBody.Malformed``.
+    Shrinks to the first family (RFC 4716) of the first type."""
+    names = families or tuple(PROFILE_FAMILIES)
+    usable = [f for f in names if set(PROFILE_FAMILIES[f][2]) & set(types)]
+    if not usable:
+        raise ValueError(f"no Profile key family applies to {types}")
+    family = draw(st.sampled_from(usable))
+    requirement, what, applies, build = PROFILE_FAMILIES[family]
+    key = draw(documented_keys(tuple(t for t in types if t in applies)))
+    body, sent, encoding, received = build(draw, key)
+    return key_sample(
+        sent,
+        body,
+        encoding=encoding,
+        validity=Validity.PROFILE,
+        requirements=(requirement, "IKP-R2"),
+        rule=family,
+        profile=profile_question(family),
+        description=f"{sent.documented_type}: {what}",
+        received_blob=received,
+    )

@@ -1,0 +1,341 @@
+"""Broken ``PublicKeyBody`` families (IKP-K3): one family per way to break a key.
+
+This module owns the bodies the contract says must be rejected with
+``InvalidPublicKeyBody.Malformed``. Each family is labelled (``KeySample.rule``) and knows
+which documented types it can be derived from. ``KEYGEN_READS`` names the few families that
+``ssh-keygen -l`` still reads although the contract rejects them (keys of undocumented types
+it knows, pasted private keys), so the tests know which oracle applies.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from hypothesis import strategies as st
+
+from conformance.contract import (
+    CERTIFICATE_KEY_TYPES,
+    DOCUMENTED_KEY_TYPES,
+    PLAIN_KEY_TYPES,
+    UNDOCUMENTED_KEY_TYPES,
+)
+from strategies.authorities import CA_KINDS, authority
+from strategies.bodies import SshKey, documented_keys
+from strategies.certificates import (
+    Certificate,
+    Version,
+    build_certificate,
+    certificate_fields,
+    certificate_type_name,
+    plain_type_of,
+)
+from strategies.encodings import b64, openssh_line, optional_comments
+from strategies.keys import (
+    CURVE_IDS,
+    PlainKey,
+    curve,
+    ecdsa_key,
+    ed25519_keys,
+    expand,
+    rsa_key,
+    rsa_modulus,
+)
+from strategies.samples import KeySample, Validity
+from strategies.sshwire import string
+
+DOC_EXAMPLE_BODY = "ABC1234567"  # ImportKeyPair.md, the PublicKeyBody example
+REQUIREMENTS = ("IKP-K3",)
+MADE_UP_TYPES = (
+    "ssh-foo",
+    "ssh-rsa2",
+    "ecdsa-sha2-nistp999",
+    "ssh-rsa-cert-v02@openssh.com",
+    "x509v3-ssh-rsa",
+)
+SK_APPLICATION = "ssh:"
+
+Built = tuple[str, bytes | None, str]  # body, blob carried (if any), description
+Builder = Callable[[st.DrawFn, Any], Built]
+
+
+@dataclass(frozen=True)
+class BrokenFamily:
+    """One way to break a body: the documented types it derives from (``None``: it needs no
+    key), and its builder ``(draw, key) -> (body, blob, description)``."""
+
+    name: str
+    applies: tuple[str, ...] | None
+    build: Builder
+
+
+def _line(draw: st.DrawFn, type_name: str, data: bytes) -> str:
+    return openssh_line(type_name, data, draw(optional_comments()))
+
+
+# -- families that need no documented key -----------------------------------------------------
+def _not_a_key(draw: st.DrawFn, _: None) -> Built:
+    kind = draw(st.sampled_from(("doc-example", "type-only", "base64-only", "free-text", "url")))
+    if kind == "doc-example":
+        return DOC_EXAMPLE_BODY, None, "the documentation's own example value"
+    if kind == "type-only":
+        return draw(st.sampled_from(DOCUMENTED_KEY_TYPES)), None, "a type name and nothing else"
+    if kind == "base64-only":
+        key = draw(documented_keys(PLAIN_KEY_TYPES))
+        return b64(key.blob.data), key.blob.data, "a key's base64 without its type name"
+    if kind == "url":
+        return "https://example.com/id_rsa.pub", None, "a URL"
+    text = draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 .,-", min_size=1, max_size=80))
+    return (text.strip() or "not a key"), None, "free text"
+
+
+def _ssh_ed25519(draw: st.DrawFn) -> PlainKey:
+    return draw(ed25519_keys())
+
+
+def _undocumented(draw: st.DrawFn, _: None) -> Built:
+    name = draw(st.sampled_from(UNDOCUMENTED_KEY_TYPES + MADE_UP_TYPES))
+    seed = draw(st.binary(min_size=16, max_size=16))
+    if name == "ssh-ed25519":
+        data = _ssh_ed25519(draw).blob.data
+    elif name == "ssh-ed448":
+        data = string(name) + string(expand(seed, 57))
+    elif name == "sk-ssh-ed25519@openssh.com":
+        pk = _ssh_ed25519(draw).fields[0][1]
+        data = string(name) + pk + string(SK_APPLICATION)
+    elif name == "sk-ecdsa-sha2-nistp256@openssh.com":
+        plain = draw(documented_keys(("ecdsa-sha2-nistp256",)))
+        data = string(name) + b"".join(raw for _, raw in plain.blob.fields[1:]) + string(SK_APPLICATION)
+    elif name == "ssh-ed25519-cert-v01@openssh.com":
+        ca = authority(draw(st.sampled_from(CA_KINDS)))
+        cert = build_certificate(_ssh_ed25519(draw), draw(certificate_fields()), ca)
+        data = cert.blob.data
+    else:  # rsa-sha2-256/512 used as a key type, or a made-up name: RSA key fields under it
+        rsa = rsa_key(rsa_modulus(1024, seed))
+        data = string(name) + b"".join(raw for _, raw in rsa.fields)
+    return _line(draw, name, data), data, f"a key of the undocumented type {name}"
+
+
+def _private_key(draw: st.DrawFn, _: None) -> Built:
+    source = draw(st.sampled_from(("ecdsa", "ed25519", *CA_KINDS)))
+    if source == "ecdsa":
+        curve_id = draw(st.sampled_from(CURVE_IDS))
+        key: Any = ec.derive_private_key(draw(st.integers(1, 2**255)), curve(curve_id))
+    elif source == "ed25519":
+        key = ed25519.Ed25519PrivateKey.from_private_bytes(draw(st.binary(min_size=32, max_size=32)))
+    else:
+        key = authority(source).private_key
+    formats = ["openssh", "pkcs8"] + ([] if isinstance(key, ed25519.Ed25519PrivateKey) else ["traditional"])
+    fmt = draw(st.sampled_from(formats))
+    text = key.private_bytes(serialization.Encoding.PEM, _PRIVATE_FORMATS[fmt], serialization.NoEncryption())
+    if fmt == "openssh":
+        text = _fixed_check_ints(text, draw(st.binary(min_size=4, max_size=4)))
+    return text.decode(), None, f"a {source} private key ({fmt} PEM)"
+
+
+def _fixed_check_ints(pem: bytes, check: bytes) -> bytes:
+    """An OpenSSH private key file with its two random check ints set to ``check`` (so that
+    one seed gives one body). Layout: magic, cipher, kdf, kdf options, count, public keys,
+    then the private section, which starts with the check ints."""
+    lines = pem.decode().splitlines()
+    raw = bytearray(base64.b64decode("".join(lines[1:-1])))
+    offset = len(b"openssh-key-v1\0")
+    for _ in range(3):  # cipher, kdf, kdf options
+        offset += 4 + int.from_bytes(raw[offset : offset + 4], "big")
+    count = int.from_bytes(raw[offset : offset + 4], "big")
+    offset += 4
+    for _ in range(count):
+        offset += 4 + int.from_bytes(raw[offset : offset + 4], "big")
+    offset += 4  # the private section's length
+    raw[offset : offset + 8] = check + check
+    text = base64.b64encode(bytes(raw)).decode()
+    width = len(lines[1])
+    body = [text[i : i + width] for i in range(0, len(text), width)]
+    return ("\n".join([lines[0], *body, lines[-1]]) + "\n").encode()
+
+
+_PRIVATE_FORMATS = {
+    "openssh": serialization.PrivateFormat.OpenSSH,
+    "pkcs8": serialization.PrivateFormat.PKCS8,
+    "traditional": serialization.PrivateFormat.TraditionalOpenSSL,
+}
+
+
+# -- families derived from a documented key ---------------------------------------------------
+def _bad_base64(draw: st.DrawFn, key: SshKey) -> Built:
+    text = b64(key.blob.data)
+    position = draw(st.integers(0, len(text) - 1))
+    bad = draw(st.sampled_from("!$%&*,.;?~[]#"))
+    if draw(st.booleans()):
+        text = text[:position] + bad + text[position + 1 :]
+    else:
+        text = text[:position] + bad + text[position:]
+    return f"{key.key_type} {text}", None, f"a '{bad}' in the base64"
+
+
+def _truncated_at_boundary(draw: st.DrawFn, key: SshKey) -> Built:
+    spans = key.blob.spans()
+    index = draw(st.integers(0, len(spans) - 2))
+    label, _, end = spans[index]
+    data = key.blob.data[:end]
+    return _line(draw, key.key_type, data), data, f"cut after the field '{label}'"
+
+
+def _truncated_mid_field(draw: st.DrawFn, key: SshKey) -> Built:
+    spans = [s for s in key.blob.spans() if s[2] - s[1] >= 2]
+    label, start, end = draw(st.sampled_from(spans))
+    cut = draw(st.integers(start + 1, end - 1))
+    data = key.blob.data[:cut]
+    return _line(draw, key.key_type, data), data, f"cut inside the field '{label}'"
+
+
+def _trailing_bytes(draw: st.DrawFn, key: SshKey) -> Built:
+    data = key.blob.data + draw(st.binary(min_size=1, max_size=32))
+    return _line(draw, key.key_type, data), data, "bytes after the blob's last field"
+
+
+def _type_mismatch(draw: st.DrawFn, key: SshKey) -> Built:
+    other = draw(st.sampled_from([t for t in DOCUMENTED_KEY_TYPES if t != key.key_type]))
+    data = key.blob.data
+    return _line(draw, other, data), data, f"line type {other}, blob type {key.key_type}"
+
+
+def _other_curve(curve_id: str) -> st.SearchStrategy[str]:
+    return st.sampled_from([c for c in CURVE_IDS if c != curve_id])
+
+
+def _curve_mismatch(draw: st.DrawFn, key: SshKey) -> Built:
+    assert isinstance(key, PlainKey)
+    curve_id = key.key_type.removeprefix("ecdsa-sha2-")
+    wrong = draw(_other_curve(curve_id))
+    bad = ecdsa_key(curve_id, key.fields[1][1][4:], name_curve=wrong)
+    data = bad.blob.data
+    return _line(draw, key.key_type, data), data, f"type {key.key_type}, curve name {wrong}"
+
+
+def _off_curve_point(draw: st.DrawFn, key: PlainKey) -> PlainKey:
+    """The same key with its ``y`` moved off the curve (checked with ``cryptography``)."""
+    curve_id = key.key_type.removeprefix("ecdsa-sha2-")
+    point = key.fields[1][1][4:]
+    size = (len(point) - 1) // 2
+    x = int.from_bytes(point[1 : 1 + size], "big")
+    y = int.from_bytes(point[1 + size :], "big")
+    delta = draw(st.integers(1, 2**16))
+    while True:
+        moved = (y + delta) % (1 << (8 * size))
+        try:
+            ec.EllipticCurvePublicNumbers(x, moved, curve(curve_id)).public_key()
+        except ValueError:
+            break
+        delta += 1  # pragma: no cover - (x, y + delta) on the curve: vanishingly rare
+    bad = b"\x04" + x.to_bytes(size, "big") + moved.to_bytes(size, "big")
+    return ecdsa_key(curve_id, bad)
+
+
+def _point_off_curve(draw: st.DrawFn, key: SshKey) -> Built:
+    assert isinstance(key, PlainKey)
+    data = _off_curve_point(draw, key).blob.data
+    return _line(draw, key.key_type, data), data, "an ECDSA point that is not on the curve"
+
+
+def _cert_wrong_inner_type(draw: st.DrawFn, key: SshKey) -> Built:
+    assert isinstance(key, Certificate)
+    own = plain_type_of(key.key_type)
+    choices = [t for t in CERTIFICATE_KEY_TYPES if plain_type_of(t) != own] + [own]
+    name = draw(st.sampled_from(choices))
+    bad = build_certificate(
+        key.subject, key.fields, key.ca, key.algorithm, version=key.version, type_name=name
+    )
+    data = bad.blob.data
+    return _line(draw, name, data), data, f"{own} key fields under the type name {name}"
+
+
+def _cert_layout_swapped(draw: st.DrawFn, key: SshKey) -> Built:
+    assert isinstance(key, Certificate)
+    other: Version = "v00" if key.version == "v01" else "v01"
+    name = certificate_type_name(key.subject.key_type, key.version)
+    bad = build_certificate(key.subject, key.fields, key.ca, key.algorithm, version=key.version, layout=other)
+    data = bad.blob.data
+    return _line(draw, name, data), data, f"the {other} layout under the {key.version} name"
+
+
+def _cert_key_off_curve(draw: st.DrawFn, key: SshKey) -> Built:
+    assert isinstance(key, Certificate)
+    bad = build_certificate(
+        _off_curve_point(draw, key.subject), key.fields, key.ca, key.algorithm, version=key.version
+    )
+    data = bad.blob.data
+    return _line(draw, key.key_type, data), data, "a certificate of an off-curve ECDSA point"
+
+
+_ECDSA_PLAIN = tuple(t for t in PLAIN_KEY_TYPES if t.startswith("ecdsa-"))
+_ECDSA_CERTS = tuple(t for t in CERTIFICATE_KEY_TYPES if t.startswith("ecdsa-"))
+_CERT_TYPES = CERTIFICATE_KEY_TYPES
+_ALL = DOCUMENTED_KEY_TYPES
+
+BROKEN_FAMILIES: dict[str, BrokenFamily] = {
+    f.name: f
+    for f in (
+        BrokenFamily("not-a-key", None, _not_a_key),
+        BrokenFamily("bad-base64", _ALL, _bad_base64),
+        BrokenFamily("truncated-at-boundary", _ALL, _truncated_at_boundary),
+        BrokenFamily("truncated-mid-field", _ALL, _truncated_mid_field),
+        BrokenFamily("trailing-bytes", _ALL, _trailing_bytes),
+        BrokenFamily("type-mismatch", _ALL, _type_mismatch),
+        BrokenFamily("curve-mismatch", _ECDSA_PLAIN, _curve_mismatch),
+        BrokenFamily("point-off-curve", _ECDSA_PLAIN, _point_off_curve),
+        BrokenFamily("undocumented-type", None, _undocumented),
+        BrokenFamily("private-key", None, _private_key),
+        BrokenFamily("cert-wrong-inner-type", _CERT_TYPES, _cert_wrong_inner_type),
+        BrokenFamily("cert-layout-swapped", _CERT_TYPES, _cert_layout_swapped),
+        BrokenFamily("cert-key-off-curve", _ECDSA_CERTS, _cert_key_off_curve),
+    )
+}
+# Families ssh-keygen -l reads although the contract rejects them (see module docstring).
+KEYGEN_READS = frozenset({"undocumented-type", "private-key"})
+
+
+@st.composite
+def broken_keys(
+    draw: st.DrawFn,
+    types: tuple[str, ...] | None = None,
+    families: tuple[str, ...] | None = None,
+) -> KeySample:
+    """Bodies that break IKP-K3 in one labelled way -> ``InvalidPublicKeyBody.Malformed``.
+
+    ``types`` limits the families derived from a documented key to those types (and, when
+    given, leaves out the families that need no key); ``families`` picks families by name.
+    Shrinks to the first family (``not-a-key``: the documentation's ``ABC1234567``)."""
+    names = families or tuple(BROKEN_FAMILIES)
+    usable = [
+        BROKEN_FAMILIES[n]
+        for n in names
+        if (BROKEN_FAMILIES[n].applies is None and types is None)
+        or (
+            BROKEN_FAMILIES[n].applies is not None
+            and set(BROKEN_FAMILIES[n].applies or ()) & set(types or _ALL)
+        )
+    ]
+    if not usable:
+        raise ValueError(f"no broken-key family applies to {types} / {families}")
+    family = draw(st.sampled_from(usable))
+    key: SshKey | None = None
+    if family.applies is not None:
+        wanted = tuple(t for t in (types or _ALL) if t in family.applies)
+        key = draw(documented_keys(wanted))
+    body, data, description = family.build(draw, key)
+    return KeySample(
+        body=body,
+        validity=Validity.INVALID,
+        requirements=REQUIREMENTS,
+        rule=family.name,
+        encoding="pem" if "-----BEGIN" in body else "openssh",
+        key_type=key.documented_type if key is not None else None,
+        description=description,
+        blob=data,
+        key=key,
+    )

@@ -1,0 +1,250 @@
+"""OpenSSH certificates, v00 and v01, hand-encoded and really signed (IKP-K2).
+
+This module owns the certificate layouts of ssh-keys.md:
+
+* v01 (section 1.3): type, nonce, key fields, serial, type, key id, principals, validity,
+  critical options, extensions (both lexically ordered), reserved, signature key, signature;
+* v00 (section 1.4, OpenSSH's own legacy layout): type, key fields, type, key id,
+  principals, validity, constraints, **nonce**, reserved, signature key, signature; no serial
+  and no extensions field;
+
+and the signature over the blob up to and including the signature key (section 1.5).
+``build_certificate`` also takes the few deliberate mistakes the broken and Profile
+families need (another type name, the other version's layout, a flipped signature bit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from hypothesis import strategies as st
+
+from conformance.contract import CERTIFICATE_KEY_TYPES
+from strategies.authorities import CA_KINDS, CertificateAuthority, authority
+from strategies.keys import PlainKey, plain_keys
+from strategies.sshwire import WireBlob, blob, name_data_list, string, string_list, u32, u64
+
+Version = Literal["v00", "v01"]
+USER_CERT, HOST_CERT = 1, 2
+FOREVER = 2**64 - 1
+# Validity bounds that hold "now" for any run of the suite (2020-01-01 .. 2100-01-01).
+_PAST = 1577836800
+_FUTURE = 4102444800
+
+CRITICAL_OPTIONS = ("force-command", "source-address", "verify-required")
+EXTENSIONS = (
+    "no-touch-required",
+    "permit-X11-forwarding",
+    "permit-agent-forwarding",
+    "permit-port-forwarding",
+    "permit-pty",
+    "permit-user-rc",
+)
+# ssh-keygen 6.9 wrote every v00 option into "constraints", in this order (ssh-keys.md 1.4).
+V00_CONSTRAINTS = (
+    "force-command",
+    "permit-X11-forwarding",
+    "permit-agent-forwarding",
+    "permit-port-forwarding",
+    "permit-pty",
+    "permit-user-rc",
+    "source-address",
+)
+_VALUED_OPTIONS = {"force-command", "source-address"}
+
+
+def certificate_type_name(plain_type: str, version: Version) -> str:
+    """``ssh-rsa`` + ``v01`` -> ``ssh-rsa-cert-v01@openssh.com``."""
+    return f"{plain_type}-cert-{version}@openssh.com"
+
+
+def plain_type_of(cert_type: str) -> str:
+    """``ssh-rsa-cert-v01@openssh.com`` -> ``ssh-rsa``."""
+    return cert_type.split("-cert-")[0]
+
+
+def version_of(cert_type: str) -> Version:
+    """``...-cert-v00@openssh.com`` -> ``v00``."""
+    return "v00" if "-cert-v00@" in cert_type else "v01"
+
+
+@dataclass(frozen=True)
+class CertificateFields:
+    """The drawn contents of a certificate (the key and CA aside)."""
+
+    nonce: bytes
+    serial: int
+    cert_type: int
+    key_id: str
+    principals: tuple[str, ...]
+    valid_after: int
+    valid_before: int
+    critical_options: tuple[tuple[str, bytes], ...]
+    extensions: tuple[tuple[str, bytes], ...]
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A certificate: its type name, version, certified key, CA, algorithm, fields and blob."""
+
+    key_type: str
+    version: Version
+    subject: PlainKey
+    ca: CertificateAuthority
+    algorithm: str
+    fields: CertificateFields
+    blob: WireBlob
+
+    @property
+    def documented_type(self) -> str:
+        """The certificate type name as documented (IKP-K2)."""
+        return certificate_type_name(self.subject.key_type, self.version)
+
+    @property
+    def public_key(self) -> object:
+        """The certified key's ``cryptography`` object."""
+        return self.subject.public_key
+
+    @property
+    def signed_length(self) -> int:
+        """Bytes covered by the CA signature: everything before the ``signature`` field."""
+        return len(self.blob.data) - len(self.blob.fields[-1][1])
+
+
+def build_certificate(
+    subject: PlainKey,
+    fields: CertificateFields,
+    ca: CertificateAuthority,
+    algorithm: str | None = None,
+    *,
+    version: Version = "v01",
+    layout: Version | None = None,
+    type_name: str | None = None,
+    corrupt_signature: bool = False,
+) -> Certificate:
+    """Encode and sign a certificate of ``subject``.
+
+    ``layout`` (default ``version``) picks the field order, ``type_name`` the name written
+    in the blob; ``corrupt_signature`` flips one bit of the signature value."""
+    alg = algorithm or ca.algorithms[0]
+    name = type_name or certificate_type_name(subject.key_type, version)
+    head = [("type", string(name))]
+    options = ("critical options", string(name_data_list(fields.critical_options)))
+    common = [
+        ("cert type", u32(fields.cert_type)),
+        ("key id", string(fields.key_id)),
+        ("principals", string(string_list(fields.principals))),
+        ("valid after", u64(fields.valid_after)),
+        ("valid before", u64(fields.valid_before)),
+    ]
+    if (layout or version) == "v01":
+        body = [
+            *head,
+            ("nonce", string(fields.nonce)),
+            *subject.fields,
+            ("serial", u64(fields.serial)),
+            *common,
+            options,
+            ("extensions", string(name_data_list(fields.extensions))),
+            ("reserved", string(b"")),
+        ]
+    else:
+        body = [
+            *head,
+            *subject.fields,
+            *common,
+            (options[0].replace("critical options", "constraints"), options[1]),
+            ("nonce", string(fields.nonce)),
+            ("reserved", string(b"")),
+        ]
+    body.append(("signature key", string(ca.public_blob)))
+    signed = b"".join(raw for _, raw in body)
+    signature = ca.sign(signed, alg)
+    if corrupt_signature:
+        signature = signature[:-1] + bytes([signature[-1] ^ 0x01])
+    body.append(("signature", string(signature)))
+    return Certificate(name, version, subject, ca, alg, fields, blob(body))
+
+
+# -- strategies -------------------------------------------------------------------------------
+_words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-._", min_size=1, max_size=16)
+
+
+@st.composite
+def certificate_fields(
+    draw: st.DrawFn, version: Version = "v01", valid_now: bool = True
+) -> CertificateFields:
+    """Drawn serial, key id, principals, validity window, options and extensions.
+
+    ``valid_now`` windows include every instant from 2020 to 2100. Shrinks to a user
+    certificate with serial 0, empty key id, no principals, valid forever, no options."""
+    nonce_size = draw(st.sampled_from((16, 32)))
+    nonce_bytes = draw(st.binary(min_size=nonce_size, max_size=nonce_size))
+    if valid_now:
+        after = draw(st.one_of(st.just(0), st.integers(0, _PAST)))
+        before = draw(st.one_of(st.just(FOREVER), st.integers(_FUTURE, FOREVER)))
+    else:
+        after, before = 0, FOREVER
+    names = CRITICAL_OPTIONS if version == "v01" else V00_CONSTRAINTS
+    chosen = draw(st.lists(st.sampled_from(names), unique=True, max_size=3))
+    ordered = sorted(chosen) if version == "v01" else [n for n in V00_CONSTRAINTS if n in chosen]
+    critical = tuple((n, string(draw(_option_value(n))) if n in _VALUED_OPTIONS else b"") for n in ordered)
+    extensions: tuple[tuple[str, bytes], ...] = ()
+    if version == "v01":
+        ext = draw(st.lists(st.sampled_from(EXTENSIONS), unique=True, max_size=len(EXTENSIONS)))
+        extensions = tuple((n, b"") for n in sorted(ext))
+    return CertificateFields(
+        nonce=nonce_bytes,
+        serial=draw(st.integers(0, 2**64 - 1)) if version == "v01" else 0,
+        cert_type=draw(st.sampled_from((USER_CERT, HOST_CERT))),
+        key_id=draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789@.-_ ", max_size=40)),
+        principals=tuple(draw(st.lists(_words, max_size=4))),
+        valid_after=after,
+        valid_before=before,
+        critical_options=critical,
+        extensions=extensions,
+    )
+
+
+def _option_value(name: str) -> st.SearchStrategy[str]:
+    if name == "source-address":
+        return st.sampled_from(("10.0.0.0/8", "192.0.2.1/32", "10.0.0.0/8,2001:db8::/32"))
+    return st.sampled_from(("/bin/true", "echo hello", "/usr/bin/rsync --server"))
+
+
+def authorities(
+    kinds: tuple[str, ...] = CA_KINDS, version: Version = "v01"
+) -> st.SearchStrategy[tuple[CertificateAuthority, str]]:
+    """(CA, signature algorithm) pairs. v00 CAs sign RSA with ``ssh-rsa`` only (the v00 era
+    predates rsa-sha2). Shrinks to the Ed25519 CA."""
+    pairs = [
+        (authority(kind), alg)
+        for kind in kinds
+        for alg in authority(kind).algorithms
+        if version == "v01" or (alg != "rsa-sha2-256" and alg != "rsa-sha2-512")
+    ]
+    return st.sampled_from(pairs)
+
+
+@st.composite
+def certificates(
+    draw: st.DrawFn,
+    types: tuple[str, ...] = CERTIFICATE_KEY_TYPES,
+    ca_kinds: tuple[str, ...] = CA_KINDS,
+) -> Certificate:
+    """Valid certificates of the documented certificate types, valid now, really signed.
+
+    Shrinks to the first type listed (``ssh-rsa-cert-v00``), the Ed25519 CA, minimal fields."""
+    cert_type = draw(st.sampled_from(types))
+    version = version_of(cert_type)
+    subject = draw(plain_keys((plain_type_of(cert_type),)))
+    ca, alg = draw(authorities(ca_kinds, version))
+    fields = draw(certificate_fields(version))
+    return build_certificate(subject, fields, ca, alg, version=version)
+
+
+def with_fields(cert: Certificate, **changes: object) -> Certificate:
+    """The same certificate re-signed with some fields changed."""
+    fields = replace(cert.fields, **changes)  # type: ignore[arg-type]
+    return build_certificate(cert.subject, fields, cert.ca, cert.algorithm, version=cert.version)

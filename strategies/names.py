@@ -1,0 +1,223 @@
+"""``KeyPairName`` parts: valid names, each way to break a name, and the Profile names.
+
+This module owns IKP-N1..N5 as data generators (IKP-N6/N7, duplicates, belong to the suite's
+state model). Valid names start with the per-run ``prefix`` the suite uses for hygiene and
+still respect the length limits; invalid names break exactly one rule, and keep the prefix
+right after the character that breaks the rule when the rule is about the first character.
+"""
+
+from __future__ import annotations
+
+import string as _string
+
+from hypothesis import strategies as st
+
+from conformance.contract import (
+    FORBIDDEN_NAME_PREFIXES,
+    INVALID_KEY_PAIR_NAME,
+    MISSING_PARAMETER,
+    NAME_EXTRA_CHARACTERS,
+    NAME_MAX_LENGTH,
+    NAME_MIN_LENGTH,
+    NAME_PROFILE_EXTRA_CHARACTERS,
+)
+from strategies.case import Outcome
+from strategies.samples import Part, Validity, valid_part
+
+PARAM = "KeyPairName"
+MALFORMED_NAME = Outcome.error(INVALID_KEY_PAIR_NAME)
+
+# Simplest first, so that Hypothesis shrinks a name towards "aa".
+FIRST_CHARACTERS = _string.ascii_lowercase + _string.ascii_uppercase
+NAME_CHARACTERS = FIRST_CHARACTERS + _string.digits + NAME_EXTRA_CHARACTERS
+
+# IKP-N3: first characters that are allowed later in a name but not first.
+BAD_FIRST_CLASSES: dict[str, str] = {
+    "digit": _string.digits,
+    "colon": ":",
+    "underscore": "_",
+    "hyphen": "-",
+}
+# IKP-N4: characters forbidden anywhere, one class at a time.
+FORBIDDEN_CLASSES: dict[str, tuple[str, ...] | str] = {
+    "space": " ",
+    "slash": "/",
+    "at": "@",
+    "asterisk": "*",
+    "plus": "+",
+    "equals": "=",
+    "comma": ",",
+    "quote": "'\"`",
+    "control": "".join(chr(c) for c in range(1, 32)) + "\x7f",
+    "emoji": ("\U0001f600", "\U0001f511", "\U0001f30d", "\u2764\ufe0f"),
+    "symbol": "!#$%&()[]{}<>;?\\|^~",
+}
+# IKP-N5: non-ASCII letters, by script (current docs allow Unicode letters).
+NON_ASCII_LETTERS: dict[str, str] = {
+    "cjk": "密钥对测试名称",
+    "accented": "éàüñçøåÉÖ",
+    "cyrillic": "ключпарЖЯ",
+}
+
+
+def _check_prefix(prefix: str) -> None:
+    if prefix and (prefix[0] not in FIRST_CHARACTERS or any(c not in NAME_CHARACTERS for c in prefix)):
+        raise ValueError(f"name prefix {prefix!r} is not itself a valid name start")
+    if len(prefix) >= NAME_MAX_LENGTH:
+        raise ValueError("name prefix leaves no room for a name")
+
+
+def _fill(length: int) -> st.SearchStrategy[str]:
+    # lists of sampled characters shrink towards NAME_CHARACTERS[0] ("a"); st.text would go to "0"
+    return st.lists(st.sampled_from(NAME_CHARACTERS), min_size=length, max_size=length).map("".join)
+
+
+@st.composite
+def valid_names(draw: st.DrawFn, prefix: str = "") -> str:
+    """Valid ``KeyPairName`` strings (IKP-N2..N4) starting with ``prefix``.
+
+    Lengths run from max(2, len(prefix) + 1) to 128, both edges drawn often; the rest is drawn
+    from the whole allowed alphabet. Shrinks to the shortest name (``aa`` without a prefix)."""
+    _check_prefix(prefix)
+    shortest = max(NAME_MIN_LENGTH, len(prefix) + 1)
+    length = draw(
+        st.one_of(st.sampled_from((shortest, NAME_MAX_LENGTH)), st.integers(shortest, NAME_MAX_LENGTH))
+    )
+    head = prefix or draw(st.sampled_from(FIRST_CHARACTERS))
+    return head + draw(_fill(length - len(head)))
+
+
+@st.composite
+def valid_name_parts(draw: st.DrawFn, prefix: str = "") -> Part:
+    """Valid names as request parts. Shrinks like ``valid_names``."""
+    name = draw(valid_names(prefix))
+    edge = (
+        "length-min" if len(name) == NAME_MIN_LENGTH else "length-max" if len(name) == NAME_MAX_LENGTH else ""
+    )
+    return valid_part(
+        {PARAM: name}, ("IKP-N2", "IKP-N3", "IKP-N4"), f"name:valid{'-' + edge if edge else ''}"
+    )
+
+
+def _invalid(name: str, requirement: str, rule: str) -> Part:
+    return Part({PARAM: name}, Validity.INVALID, frozenset({MALFORMED_NAME}), (requirement,), f"name:{rule}")
+
+
+@st.composite
+def _too_short(draw: st.DrawFn, prefix: str) -> Part:
+    return _invalid(draw(st.sampled_from(FIRST_CHARACTERS)), "IKP-N2", "length-1")
+
+
+@st.composite
+def _too_long(draw: st.DrawFn, prefix: str) -> Part:
+    length = draw(
+        st.one_of(st.just(NAME_MAX_LENGTH + 1), st.integers(NAME_MAX_LENGTH + 1, 4 * NAME_MAX_LENGTH))
+    )
+    head = prefix or "a"
+    return _invalid(
+        head + draw(_fill(length - len(head))), "IKP-N2", f"length-{'129' if length == 129 else 'over-129'}"
+    )
+
+
+@st.composite
+def _bad_first(draw: st.DrawFn, prefix: str) -> Part:
+    cls = draw(st.sampled_from(sorted(BAD_FIRST_CLASSES)))
+    first = draw(st.sampled_from(BAD_FIRST_CLASSES[cls]))
+    rest = prefix + draw(_fill(draw(st.integers(max(0, 1 - len(prefix)), 20))))
+    return _invalid((first + rest)[:NAME_MAX_LENGTH], "IKP-N3", f"first-{cls}")
+
+
+@st.composite
+def _forbidden(draw: st.DrawFn, prefix: str) -> Part:
+    cls = draw(st.sampled_from(list(FORBIDDEN_CLASSES)))
+    bad = draw(st.sampled_from(FORBIDDEN_CLASSES[cls]))
+    base = draw(valid_names(prefix).filter(lambda n: len(n) + len(bad) <= NAME_MAX_LENGTH))
+    position = draw(st.integers(max(1, len(prefix)), len(base)))
+    return _invalid(base[:position] + bad + base[position:], "IKP-N4", f"forbidden-{cls}")
+
+
+@st.composite
+def _url_prefix(draw: st.DrawFn, prefix: str) -> Part:
+    scheme = draw(st.sampled_from(FORBIDDEN_NAME_PREFIXES))
+    rest = prefix + draw(_fill(draw(st.integers(1, 20))))
+    return _invalid(scheme + rest, "IKP-N4", f"starts-{scheme.rstrip(':/')}")
+
+
+INVALID_NAME_RULES = ("length-1", "length-over-128", "first-character", "forbidden-character", "url-prefix")
+_INVALID_BUILDERS = {
+    "length-1": _too_short,
+    "length-over-128": _too_long,
+    "first-character": _bad_first,
+    "forbidden-character": _forbidden,
+    "url-prefix": _url_prefix,
+}
+
+
+@st.composite
+def invalid_name_parts(
+    draw: st.DrawFn, prefix: str = "", rules: tuple[str, ...] = INVALID_NAME_RULES
+) -> Part:
+    """Names that break exactly one of IKP-N2..N4 -> ``InvalidKeyPairName.Malformed``.
+
+    Rules: length 1, length 129 and beyond, a bad first character (digit, ``:``, ``_``, ``-``),
+    a forbidden character class (space, ``/``, ``@``, ``*``, ``+``, ``=``, ``,``, quotes,
+    controls, emoji, other symbols) inside an otherwise valid name, an ``http://``/``https://``
+    start. Shrinks to a one-letter name."""
+    rule = draw(st.sampled_from(rules))
+    return draw(_INVALID_BUILDERS[rule](prefix))
+
+
+def empty_name_part() -> Part:
+    """``KeyPairName=""`` (IKP-N1): ``MissingParameter`` or ``InvalidKeyPairName.Malformed``."""
+    return Part(
+        {PARAM: ""},
+        Validity.INVALID,
+        frozenset({Outcome.error(MISSING_PARAMETER, parameter=PARAM), MALFORMED_NAME}),
+        ("IKP-N1",),
+        "name:empty",
+    )
+
+
+def absent_name_part() -> Part:
+    """No ``KeyPairName`` at all (IKP-N1): ``MissingParameter``."""
+    return Part(
+        {},
+        Validity.INVALID,
+        frozenset({Outcome.error(MISSING_PARAMETER, parameter=PARAM)}),
+        ("IKP-N1",),
+        "name:absent",
+    )
+
+
+@st.composite
+def profile_name_parts(draw: st.DrawFn, prefix: str = "") -> Part:
+    """Names whose acceptance is a Profile question (IKP-N5): a non-ASCII letter (CJK,
+    accented, Cyrillic) anywhere including first, or a ``.``; otherwise valid.
+
+    Accepted or ``InvalidKeyPairName.Malformed``. Shrinks to a CJK letter first."""
+    kinds = (*NON_ASCII_LETTERS, "dot")
+    kind = draw(st.sampled_from(kinds))
+    extra = NAME_PROFILE_EXTRA_CHARACTERS if kind == "dot" else NON_ASCII_LETTERS[kind]
+    char = draw(st.sampled_from(extra))
+    base = draw(valid_names(prefix).filter(lambda n: len(n) < NAME_MAX_LENGTH))
+    first = kind != "dot" and draw(st.booleans())
+    if first:
+        name = char + base
+        where = "first"
+    else:
+        position = draw(st.integers(max(1, len(prefix)), len(base)))
+        name = base[:position] + char + base[position:]
+        where = "inside"
+    question = (
+        "IKP-N5: is '.' accepted in a name?"
+        if kind == "dot"
+        else f"IKP-N5: are non-ASCII ({kind}) letters accepted in a name ({where})?"
+    )
+    return Part(
+        {PARAM: name},
+        Validity.PROFILE,
+        frozenset({MALFORMED_NAME}),
+        ("IKP-N5",),
+        f"name:{kind}-{where}",
+        question,
+    )

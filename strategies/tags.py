@@ -1,0 +1,207 @@
+"""Tag parts (``Tag.N.Key`` / ``Tag.N.Value``): valid tag sets, each IKP-TG2 rule broken
+alone, and the Profile cases of IKP-TG3.
+
+This module owns the tag rules as generators. Tags are flat request parameters; a tag set is
+drawn as ``(N, key, value)`` triples (``None`` = parameter absent) and flattened at the end.
+The codes for broken tags are undocumented for ImportKeyPair, so a rejection is any 4xx with
+a Code (CONTRACT.md, IKP-TG2).
+"""
+
+from __future__ import annotations
+
+import string as _string
+
+from hypothesis import strategies as st
+
+from conformance.contract import (
+    TAG_FORBIDDEN_SUBSTRINGS,
+    TAG_KEY_FORBIDDEN_PREFIXES,
+    TAG_KEY_MAX_LENGTH,
+    TAG_KEY_MIN_LENGTH,
+    TAG_MAX_COUNT,
+    TAG_VALUE_FORBIDDEN_PREFIXES_SEED,
+    TAG_VALUE_MAX_LENGTH,
+    TAG_VALUE_MIN_LENGTH,
+)
+from strategies.case import Outcome
+from strategies.samples import Part, Validity, valid_part
+
+ANY_CLIENT_ERROR = Outcome.any_client_error()
+Tag = tuple[int, str | None, str | None]  # (N, Key or absent, Value or absent)
+
+# Simplest first ("a"); the punctuation is what real tags carry.
+TAG_CHARACTERS = _string.ascii_lowercase + _string.ascii_uppercase + _string.digits + "-_.:/=+@ "
+
+
+def key_param(n: int) -> str:
+    """``Tag.N.Key``."""
+    return f"Tag.{n}.Key"
+
+
+def value_param(n: int) -> str:
+    """``Tag.N.Value``."""
+    return f"Tag.{n}.Value"
+
+
+def flatten(tags: list[Tag]) -> dict[str, str]:
+    """The request parameters of a tag list."""
+    params: dict[str, str] = {}
+    for n, key, value in tags:
+        if key is not None:
+            params[key_param(n)] = key
+        if value is not None:
+            params[value_param(n)] = value
+    return params
+
+
+def _clean_key(key: str) -> bool:
+    low = key.lower()
+    return not low.startswith(TAG_KEY_FORBIDDEN_PREFIXES) and not any(
+        s in low for s in TAG_FORBIDDEN_SUBSTRINGS
+    )
+
+
+def _clean_value(value: str) -> bool:
+    low = value.lower()
+    return not low.startswith(TAG_VALUE_FORBIDDEN_PREFIXES_SEED) and not any(
+        s in low for s in TAG_FORBIDDEN_SUBSTRINGS
+    )
+
+
+def _text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
+    size = st.one_of(st.sampled_from((min_size, max_size)), st.integers(min_size, max_size))
+    return size.flatmap(
+        lambda n: st.lists(st.sampled_from(TAG_CHARACTERS), min_size=n, max_size=n).map("".join)
+    )
+
+
+def tag_keys() -> st.SearchStrategy[str]:
+    """Valid tag keys: 1..128 characters, no ``acs:``/``aliyun`` start, no ``http(s)://``.
+    Shrinks to ``a``."""
+    return _text(TAG_KEY_MIN_LENGTH, TAG_KEY_MAX_LENGTH).filter(_clean_key)
+
+
+def tag_values() -> st.SearchStrategy[str]:
+    """Valid tag values: 0..128 characters (empty allowed), no ``acs:`` start (that is
+    Profile), no ``http(s)://``. Shrinks to the empty value."""
+    return _text(TAG_VALUE_MIN_LENGTH, TAG_VALUE_MAX_LENGTH).filter(_clean_value)
+
+
+@st.composite
+def valid_tag_lists(draw: st.DrawFn, min_count: int = 0, max_count: int = TAG_MAX_COUNT) -> list[Tag]:
+    """0..20 valid tags with distinct keys, numbered N = 1..count. Shrinks to no tags."""
+    keys = draw(st.lists(tag_keys(), min_size=min_count, max_size=max_count, unique_by=str.lower))
+    return [(n, key, draw(tag_values())) for n, key in enumerate(keys, start=1)]
+
+
+@st.composite
+def valid_tag_parts(draw: st.DrawFn, max_count: int = TAG_MAX_COUNT) -> Part:
+    """Valid tag sets as request parts (IKP-TG1). Shrinks to no tags (an empty part)."""
+    tags = draw(valid_tag_lists(max_count=max_count))
+    return valid_part(flatten(tags), ("IKP-TG1",) if tags else (), f"tags:valid-{len(tags)}")
+
+
+def _insert(draw: st.DrawFn, tags: list[Tag], key: str | None, value: str | None) -> list[Tag]:
+    """Put one tag among ``tags`` (renumbered 1..count+1) at a drawn position."""
+    position = draw(st.integers(0, len(tags)))
+    pairs = [(k, v) for _, k, v in tags]
+    pairs.insert(position, (key, value))
+    return [(n, k, v) for n, (k, v) in enumerate(pairs, start=1)]
+
+
+def _embed(draw: st.DrawFn, word: str, max_size: int) -> str:
+    base = draw(_text(0, max_size - len(word)))
+    position = draw(st.integers(0, len(base)))
+    return base[:position] + word + base[position:]
+
+
+INVALID_TAG_RULES = (
+    "empty-key",
+    "key-too-long",
+    "key-forbidden-prefix",
+    "key-url",
+    "value-too-long",
+    "value-url",
+    "index-zero",
+    "index-over-max",
+    "too-many-tags",
+    "value-without-key",
+)
+
+
+@st.composite
+def invalid_tag_parts(draw: st.DrawFn, rules: tuple[str, ...] = INVALID_TAG_RULES) -> Part:
+    """Tag sets that break exactly one IKP-TG2 rule among otherwise valid tags -> any 4xx.
+
+    Rules: empty key; key over 128; key starting ``acs:``/``aliyun``; key or value containing
+    ``http://``/``https://``; value over 128; N = 0; N = 21 or beyond; 21 tags; a value sent
+    without its key. Shrinks to an empty key alone."""
+    rule = draw(st.sampled_from(rules))
+    others = draw(valid_tag_lists(max_count=TAG_MAX_COUNT - 1))
+    value = draw(tag_values())
+    detail = rule
+    if rule == "empty-key":
+        tags = _insert(draw, others, "", value)
+    elif rule == "key-too-long":
+        tags = _insert(draw, others, draw(_text(TAG_KEY_MAX_LENGTH + 1, 3 * TAG_KEY_MAX_LENGTH)), value)
+    elif rule == "key-forbidden-prefix":
+        prefix = draw(st.sampled_from(TAG_KEY_FORBIDDEN_PREFIXES))
+        detail = f"key-starts-{prefix.rstrip(':')}"
+        tags = _insert(draw, others, prefix + draw(_text(0, TAG_KEY_MAX_LENGTH - len(prefix))), value)
+    elif rule == "key-url":
+        word = draw(st.sampled_from(TAG_FORBIDDEN_SUBSTRINGS))
+        detail = f"key-contains-{word.rstrip(':/')}"
+        tags = _insert(draw, others, _embed(draw, word, TAG_KEY_MAX_LENGTH), value)
+    elif rule == "value-too-long":
+        long_value = draw(_text(TAG_VALUE_MAX_LENGTH + 1, 3 * TAG_VALUE_MAX_LENGTH))
+        tags = _insert(draw, others, draw(_fresh_key(others)), long_value)
+    elif rule == "value-url":
+        word = draw(st.sampled_from(TAG_FORBIDDEN_SUBSTRINGS))
+        detail = f"value-contains-{word.rstrip(':/')}"
+        tags = _insert(draw, others, draw(_fresh_key(others)), _embed(draw, word, TAG_VALUE_MAX_LENGTH))
+    elif rule == "index-zero":
+        tags = [*others, (0, draw(_fresh_key(others)), value)]
+    elif rule == "index-over-max":
+        n = draw(st.one_of(st.just(TAG_MAX_COUNT + 1), st.integers(TAG_MAX_COUNT + 1, 1000)))
+        tags = [*others, (n, draw(_fresh_key(others)), value)]
+    elif rule == "too-many-tags":
+        tags = draw(valid_tag_lists(min_count=TAG_MAX_COUNT + 1, max_count=TAG_MAX_COUNT + 5))
+    else:  # value-without-key
+        tags = _insert(draw, others, None, value)
+    return Part(
+        flatten(tags), Validity.INVALID, frozenset({ANY_CLIENT_ERROR}), ("IKP-TG2",), f"tags:{detail}"
+    )
+
+
+PROFILE_TAG_RULES = ("value-starts-acs", "duplicate-key")
+
+
+@st.composite
+def profile_tag_parts(draw: st.DrawFn) -> Part:
+    """IKP-TG3 Profile cases: a value starting ``acs:``, or the same key twice.
+
+    Accepted, or any 4xx. Shrinks to an ``acs:`` value alone."""
+    rule = draw(st.sampled_from(PROFILE_TAG_RULES))
+    others = draw(valid_tag_lists(max_count=TAG_MAX_COUNT - 2))
+    if rule == "value-starts-acs":
+        prefix = TAG_VALUE_FORBIDDEN_PREFIXES_SEED[0]
+        value = prefix + draw(_text(0, TAG_VALUE_MAX_LENGTH - len(prefix)))
+        tags = _insert(draw, others, draw(_fresh_key(others)), value)
+        question = "IKP-TG3: is a tag value starting with 'acs:' accepted?"
+    else:
+        if others:
+            key = draw(st.sampled_from([k for _, k, _ in others if k is not None]))
+            tags = _insert(draw, others, key, draw(tag_values()))
+        else:
+            key = draw(tag_keys())
+            tags = [(1, key, draw(tag_values())), (2, key, draw(tag_values()))]
+        question = "IKP-TG3: is the same tag key twice in one request accepted?"
+    return Part(
+        flatten(tags), Validity.PROFILE, frozenset({ANY_CLIENT_ERROR}), ("IKP-TG3",), f"tags:{rule}", question
+    )
+
+
+def _fresh_key(tags: list[Tag]) -> st.SearchStrategy[str]:
+    """A valid key that no tag of ``tags`` has (so only the intended rule breaks)."""
+    taken = {k.lower() for _, k, _ in tags if k is not None}
+    return tag_keys().filter(lambda k: k.lower() not in taken)
