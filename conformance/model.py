@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from conformance import contract
@@ -44,7 +44,7 @@ from conformance.exchange import Exchange
 from conformance.verdict import Verdict
 from strategies.case import Case, Outcome, OutcomeKind
 
-N6, N7, S1, S2, X2 = "IKP-N6", "IKP-N7", "IKP-S1", "IKP-S2", "IKP-X2"
+N6, N7, S1, S2, S3, X2 = "IKP-N6", "IKP-N7", "IKP-S1", "IKP-S2", "IKP-S3", "IKP-X2"
 QUESTION_CASE_ONLY = f"{N7}: a name differing only in case from an existing one"
 QUESTION_OTHER_REGION = f"{N7}: a name that exists in another region"
 
@@ -214,6 +214,42 @@ class TargetModel:
             requirements=tuple(dict.fromkeys((*case.requirements, *exp.requirements))),
             profile=case.profile if exp.profile is None else exp.profile,
         )
+
+    def race(self, cases: Sequence[Case]) -> list[Case]:
+        """``adjust`` for a batch sent *concurrently* (IKP-S3): any racer may win.
+
+        Each case is adjusted against the state before the batch; then, per region, a name
+        sent more than once may also get ``KeyPair.AlreadyExist`` (another racer created it),
+        and when the successes the batch hopes for exceed the free slots, each may also get
+        ``QuotaExceed.KeyPair``. IKP-S3 is added to every case; the batch as a whole (exactly
+        one winner per name, never more winners than slots) is judged by
+        ``oracle.judge_race``.
+        """
+        with self._lock:
+            adjusted = [self.adjust(c) for c in cases]
+            hopes: dict[str, int] = {}
+            seen: dict[tuple[str, str], int] = {}
+            for c in adjusted:
+                region, name = c.params.get("RegionId", ""), c.params.get("KeyPairName", "")
+                if c.expects_success():
+                    hopes[region] = hopes.get(region, 0) + 1
+                seen[(region, name)] = seen.get((region, name), 0) + 1
+            out = []
+            for c in adjusted:
+                region, name = c.params.get("RegionId", ""), c.params.get("KeyPairName", "")
+                extra: set[Outcome] = set()
+                if c.expects_success() and seen[(region, name)] > 1:
+                    extra.add(ALREADY_EXISTS)
+                if c.expects_success() and hopes.get(region, 0) > self.room(region):
+                    extra.add(QUOTA_EXCEEDED)
+                out.append(
+                    dataclasses.replace(
+                        c,
+                        outcomes=c.outcomes | extra,
+                        requirements=tuple(dict.fromkeys((*c.requirements, S3))),
+                    )
+                )
+            return out
 
     # -- history -------------------------------------------------------------------------------
     def add(self, region: str, name: str) -> None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +46,7 @@ from strategies.case import Case, Outcome, OutcomeKind
 # Requirement IDs this module charges (spelled once here; CONTRACT.md is the source).
 T2, T3, T4, T5 = "IKP-T2", "IKP-T3", "IKP-T4", "IKP-T5"
 R1, R2, R3 = "IKP-R1", "IKP-R2", "IKP-R3"
-X1, X2 = "IKP-X1", "IKP-X2"
+S3, X1, X2 = "IKP-S3", "IKP-X1", "IKP-X2"
 
 # Exactly the content type tea-openapi (the default official SDK) needs to parse an XML error.
 SDK_XML_CONTENT_TYPE = "text/xml;charset=utf-8"
@@ -401,6 +401,36 @@ def judge_import(
             j.fail(R1, f"KeyPairName {name!r} is not the name sent {sent!r}")
         check_fingerprint(case, _text(exchange.field("KeyPairFingerPrint")), j)
 
+    return j.verdict()
+
+
+def judge_race(exchanges: Sequence[Exchange], *, room: int | None = None) -> Verdict:
+    """IKP-S3 over one batch of ImportKeyPair requests sent concurrently (one region).
+
+    ``room`` None: every request imports the same new name: exactly one succeeds, every
+    other answer is ``KeyPair.AlreadyExist``. ``room`` N: the requests import distinct new
+    names into a region with N free slots: exactly ``min(len, N)`` succeed (never more than
+    the slots, and no refusal while a slot is free), every other answer is
+    ``QuotaExceed.KeyPair``. Each exchange's own shape is ``judge_import``'s job (with the
+    outcomes of ``TargetModel.race``); any exchange without a verdict makes this ERROR.
+    """
+    for exchange in exchanges:
+        stop = _not_a_verdict(exchange, (S3,))
+        if stop is not None:
+            return stop
+    j = _Judgement([S3])
+    wins = [e for e in exchanges if not _is_error_body(e) and e.parsed.syntax is not None]
+    losers = [e for e in exchanges if e not in wins]
+    row = contract.KEY_PAIR_ALREADY_EXISTS if room is None else contract.QUOTA_EXCEEDED
+    want = min(1 if room is None else room, len(exchanges))
+    what = "imports of one new name" if room is None else f"imports with {room} free slot(s)"
+    if len(wins) != want:
+        j.fail(S3, f"{len(exchanges)} concurrent {what}: {len(wins)} succeeded, expected {want}")
+    wrong = sorted(
+        {_got_label(e, True) for e in losers if (e.status, _text(e.field("Code"))) != (row.status, row.code)}
+    )
+    if wrong:
+        j.fail(S3, f"concurrent {what}: the others got {', '.join(wrong)}, expected {row.status} {row.code}")
     return j.verdict()
 
 

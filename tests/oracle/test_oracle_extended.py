@@ -7,11 +7,21 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from oracle_helpers import FP, REGION, REQUEST_ID, XML_CT, charged, error_json, exchange, xml_body
+from oracle_helpers import (
+    FP,
+    REGION,
+    REQUEST_ID,
+    XML_CT,
+    charged,
+    error_json,
+    exchange,
+    success_json,
+    xml_body,
+)
 
 from conformance import contract
 from conformance.exchange import BodyFormat, Exchange
-from conformance.oracle import ExpectedKeyPair, judge_delete, judge_describe
+from conformance.oracle import ExpectedKeyPair, judge_delete, judge_describe, judge_race
 from conformance.verdict import Status
 
 RG = contract.DEFAULT_RESOURCE_GROUP
@@ -198,3 +208,32 @@ def test_xml_with_a_doctype_is_not_expanded() -> None:
     ex = exchange(200, text, content_type=XML_CT, fmt=BodyFormat.XML, action=contract.ACTION_DESCRIBE)
     ex = _client_parsed(ex)  # the client refuses it: nothing to list
     assert charged(judge_describe(ex, region=REGION, expected=WANT)) == {"IKP-X1"}
+
+
+# -- IKP-S3: concurrent batches ------------------------------------------------------------------
+
+
+def test_race_for_one_name_needs_exactly_one_winner() -> None:
+    exists = error_json(contract.KEY_PAIR_ALREADY_EXISTS)
+    win = success_json()
+    assert judge_race([win, exists, exists]).passed
+    two = judge_race([win, win, exists])
+    assert charged(two) == {"IKP-S3"} and "2 succeeded, expected 1" in two.reasons[0]
+    none = judge_race([exists, exists])
+    assert charged(none) == {"IKP-S3"}
+    other = judge_race([win, error_json(contract.INTERNAL_ERROR)])
+    assert "500 InternalError" in other.reasons[0]
+
+
+def test_race_at_the_quota_never_exceeds_the_free_slots() -> None:
+    quota = error_json(contract.QUOTA_EXCEEDED)
+    win = success_json()
+    assert judge_race([win, win, quota], room=2).passed
+    assert judge_race([win, win], room=5).passed
+    assert charged(judge_race([win, win, win], room=2)) == {"IKP-S3"}
+    assert charged(judge_race([win, quota, quota], room=2)) == {"IKP-S3"}  # refused with a free slot
+
+
+def test_race_with_a_lost_answer_is_error() -> None:
+    verdict = judge_race([success_json(), exchange(None, transport_error="timeout")])
+    assert verdict.status is Status.ERROR

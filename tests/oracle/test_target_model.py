@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -9,8 +11,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from oracle_helpers import OTHER_REGION, REGION, error_case, error_json, exchange, success_json, valid_case
 
 from conformance import contract
+from conformance.exchange import Exchange
 from conformance.model import QUESTION_CASE_ONLY, QUESTION_OTHER_REGION, TargetModel
-from conformance.oracle import judge_import
+from conformance.oracle import judge_import, judge_race
 from conformance.verdict import Observation, Status
 from strategies.case import Case, Outcome
 
@@ -291,3 +294,55 @@ class ModelMatchesTarget(RuleBasedStateMachine):
 
 TestModelMatchesTarget = ModelMatchesTarget.TestCase
 TestModelMatchesTarget.settings = settings(max_examples=150, stateful_step_count=25, deadline=None)
+
+
+# -- IKP-S3: concurrent batches ------------------------------------------------------------------
+
+
+def test_race_for_one_name_lets_any_racer_win() -> None:
+    model = TargetModel()
+    racers = model.race([valid_case("Key-1")] * 3)
+    assert all(c.outcomes == frozenset({SUCCESS, EXISTS}) for c in racers)
+    assert all("IKP-S3" in c.requirements for c in racers)
+
+
+def test_race_near_the_quota_allows_quota_exceeded() -> None:
+    model = TargetModel(quota=3)
+    model.preexisting(REGION, 1)
+    racers = model.race([valid_case(f"Key-{i}") for i in range(3)])
+    assert all(c.outcomes == frozenset({SUCCESS, QUOTA}) for c in racers)
+    calm = model.race([valid_case(f"Key-{i}") for i in range(2)])
+    assert all(c.outcomes == frozenset({SUCCESS}) for c in calm)
+
+
+def test_race_keeps_history_adjustments() -> None:
+    model = TargetModel()
+    _import(model, "Key-1")
+    racers = model.race([valid_case("Key-1"), valid_case("Key-2")])
+    assert racers[0].outcomes == frozenset({EXISTS})
+    assert racers[1].outcomes == frozenset({SUCCESS})
+
+
+def test_threads_racing_through_model_and_oracle() -> None:
+    model = TargetModel(quota=4)
+    fake = FakeTarget(4, case_insensitive=False, global_names=False, quota_first=False)
+    lock = threading.Lock()
+    racers = model.race([valid_case("Key-x")] * 8)
+    out: dict[int, Exchange] = {}
+
+    def run(i: int) -> None:
+        with lock:  # the fake is the atomic store a correct target has
+            _, code = fake.import_(REGION, "Key-x", True)
+        out[i] = success_json(name="Key-x") if code is None else error_json(contract.ERRORS_BY_CODE[code])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(racers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    exchanges = [out[i] for i in range(len(racers))]
+    for case, ex in zip(racers, exchanges, strict=True):
+        assert judge_import(case, ex).passed
+        model.observe(case, ex)
+    assert judge_race(exchanges).passed
+    assert model.created() == [(REGION, "Key-x")]
