@@ -336,6 +336,10 @@ def judge_import(
     compared; failures are charged to the requirement they break.
     """
     outcomes = case.outcomes if expected is None else expected
+    if not case.requirements or not outcomes:
+        # A suite bug, not a verdict: a wrong answer would have no requirement to fail.
+        why = "names no requirement" if not case.requirements else "has no acceptable outcome"
+        return Verdict(Status.ERROR, case.requirements, reasons=(f"suite bug: the case {why}",))
     stop = _not_a_verdict(exchange, case.requirements)
     if stop is not None:
         return stop

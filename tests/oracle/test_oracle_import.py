@@ -529,3 +529,9 @@ def test_results_count_errors_as_errors() -> None:
     assert results.requirements["IKP-N2"].errors == 1
     assert results.requirements["IKP-N2"].failed == 0
     assert results.requirements["IKP-T3"].cases == 0
+
+
+def test_a_case_without_requirements_or_outcomes_is_a_suite_error() -> None:
+    bare = Case({"KeyPairName": "Key-1"}, frozenset({Outcome.success()}), ())
+    assert judge_import(bare, error_json()).status is Status.ERROR
+    assert judge_import(valid_case(), success_json(), expected=frozenset()).status is Status.ERROR
