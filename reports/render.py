@@ -35,6 +35,9 @@ JSON_NAME = "results.json"
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "results.schema.json"
 
+TERMINAL_FAILURES = 20  # the terminal lists this many; report.html and results.json have all
+HTML_BODY_LIMIT = 20_000  # characters of a body shown in report.html; results.json keeps it whole
+
 # Worst first: the order of the meter, the legend and the failure list.
 STATUS_ORDER = [Status.FAIL, Status.ERROR, Status.UNSUPPORTED, Status.NOT_COVERED, Status.PASS]
 
@@ -82,10 +85,12 @@ def lines_from_document(doc: dict[str, Any]) -> list[str]:
     if failures:
         lines.append("")
         lines.append(f"failures ({len(failures)}):")
-        for f in failures:
+        for f in failures[:TERMINAL_FAILURES]:
             lines.append(f"  {f['status']} {f['requirement']} {f['test_id']}: {f['reason']}")
             if f.get("reproduce"):
                 lines.append(f"    reproduce: {f['reproduce']}")
+        if len(failures) > TERMINAL_FAILURES:
+            lines.append(f"  ... and {len(failures) - TERMINAL_FAILURES} more (see report.html)")
     if doc["warnings"]:
         lines.append(f"message warnings: {sum(w['count'] for w in doc['warnings'])} (see report)")
     if doc["leftovers"]:
@@ -123,7 +128,13 @@ def _pretty(value: Any) -> str:
     """A value as readable text: strings as they are, everything else as indented JSON."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _clip(text: str) -> str:
+    if len(text) <= HTML_BODY_LIMIT:
+        return text
+    return f"{text[:HTML_BODY_LIMIT]}\n... ({len(text) - HTML_BODY_LIMIT} more characters in results.json)"
 
 
 def http_request_text(ex: dict[str, Any]) -> str:
@@ -131,7 +142,7 @@ def http_request_text(ex: dict[str, Any]) -> str:
     lines = [f"{ex.get('method', '')} {ex.get('url', '')}"]
     lines += [f"{k}: {v}" for k, v in sorted((ex.get("request_headers") or {}).items())]
     if ex.get("request_body"):
-        lines += ["", str(ex["request_body"])]
+        lines += ["", _clip(str(ex["request_body"]))]
     return "\n".join(lines)
 
 
@@ -142,7 +153,7 @@ def http_response_text(ex: dict[str, Any]) -> str:
     attempts = ex.get("attempts") or 1
     lines = [f"HTTP {ex['status']}" + (f" (after {attempts} attempts)" if attempts > 1 else "")]
     lines += [f"{k}: {v}" for k, v in sorted((ex.get("response_headers") or {}).items())]
-    lines += ["", str(ex.get("response_text") or "")]
+    lines += ["", _clip(str(ex.get("response_text") or ""))]
     return "\n".join(lines)
 
 

@@ -8,10 +8,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from markupsafe import escape
-from report_samples import ESCAPED_SCRIPT, SCRIPT, conformant
+from report_samples import ESCAPED_SCRIPT, SCRIPT, conformant, exchange
 
 from conformance import contract
 from conformance.results import RunResults
+from conformance.verdict import Status, Verdict
 from reports.render import render_html, terminal_lines, write_outputs
 
 
@@ -168,3 +169,22 @@ def test_terminal_lines_agree_with_results_json(sample_results: RunResults, tmp_
         assert int(row[-1]) == req["cases"]
     assert any("reproduce: pytest 'conformance/test_names.py::test_first_character'" in x for x in lines)
     assert any(line.startswith("key pairs left behind: 1") for line in lines)
+
+
+def test_many_failures_and_long_bodies_stay_readable(tmp_path: Path) -> None:
+    results = RunResults(meta={"target": "t", "suite_version": "0"})
+    body = "x" * 30_000
+    for i in range(25):
+        results.record(
+            f"test_many[{i}]",
+            Verdict(Status.FAIL, ("IKP-K3",), reasons=(f"reason {i}",)),
+            exchange=exchange(f"n{i}", 200, body),
+        )
+    lines = terminal_lines(results)
+    assert sum(1 for line in lines if line.startswith("  FAIL IKP-K3")) == 20
+    assert "  ... and 5 more (see report.html)" in lines
+    paths = write_outputs(results, tmp_path)
+    html = paths["html"].read_text(encoding="utf-8")
+    assert html.count('<details class="failure"') == 25  # the report keeps every failure
+    assert "(10000 more characters in results.json)" in html
+    assert body in paths["json"].read_text(encoding="utf-8")
