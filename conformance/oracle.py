@@ -165,14 +165,26 @@ def _not_a_verdict(exchange: Exchange, requirements: Iterable[str]) -> Verdict |
 # -- ImportKeyPair ---------------------------------------------------------------------------
 
 
+def _accepted_syntax(exchange: Exchange) -> str | None:
+    """``json``/``xml`` when the request's Accept header names exactly one of them."""
+    accept = next((v for k, v in exchange.request_headers.items() if k.lower() == "accept"), "").lower()
+    wants = {syntax for syntax in ("json", "xml") if syntax in accept}
+    return wants.pop() if len(wants) == 1 else None
+
+
 def _expected_syntax(exchange: Exchange) -> str | None:
-    """``json``/``xml`` when the request pinned the body syntax, None when either is legal."""
+    """``json``/``xml`` when the request pinned the body syntax, None when either is legal.
+
+    ``Format`` decides (IKP-T2). Without it, a V3 request asks with its Accept header
+    (``Accept: application/json``, IKP-T1), so the Accept header decides when it names JSON
+    or XML; a request without either (absent Format, ``Accept: */*``) may get either.
+    """
     if exchange.body_format is BodyFormat.JSON:
         return "json"
     if exchange.body_format is BodyFormat.XML:
         return "xml"
     if exchange.transport is Transport.V3:
-        return "json"  # V3 sends no Format and asks for JSON with Accept (IKP-T1)
+        return _accepted_syntax(exchange)
     return None
 
 
@@ -202,7 +214,7 @@ def check_syntax(exchange: Exchange, j: _Judgement) -> bool:
     if want is None:
         j.observations.append(Observation(T2, "body syntax when Format is absent", parsed.syntax))
     elif parsed.syntax != want:
-        asked = exchange.body_format.value if exchange.body_format is not BodyFormat.ABSENT else "V3"
+        asked = exchange.body_format.value if exchange.body_format is not BodyFormat.ABSENT else "Accept"
         j.fail(T2, f"asked for {want.upper()} ({asked}), got a {parsed.syntax.upper()} body")
     media = _media_type(exchange.content_type)
     allowed = _JSON_MEDIA_TYPES if parsed.syntax == "json" else _XML_MEDIA_TYPES

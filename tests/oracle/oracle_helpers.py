@@ -109,6 +109,7 @@ def exchange(
     transport: Transport = Transport.GET,
     action: str = contract.ACTION_IMPORT,
     transport_error: str | None = None,
+    accept: str | None = None,
 ) -> Exchange:
     """An exchange with the response ``status`` / ``text`` (parsed here)."""
     headers = {"Content-Type": content_type} if content_type is not None else {}
@@ -119,7 +120,7 @@ def exchange(
         method="GET",
         url="http://127.0.0.1:1/",
         params={"Action": action},
-        request_headers={},
+        request_headers={"Accept": accept} if accept is not None else {},
         request_body="",
         status=status,
         response_headers=headers,

@@ -160,12 +160,26 @@ def test_absent_format_accepts_either_and_records_the_reading(syntax: str) -> No
     assert Observation("IKP-T2", "body syntax when Format is absent", syntax) in verdict.observations
 
 
-def test_v3_without_format_expects_json() -> None:
+def test_v3_asking_json_with_accept_expects_json() -> None:
     xml = success_xml()
-    ex = exchange(200, xml.response_text, content_type=XML_CT, fmt=BodyFormat.ABSENT, transport=Transport.V3)
-    assert charged(judge_import(valid_case(), ex)) == {"IKP-T2"}
-    ok = exchange(200, success_json().response_text, fmt=BodyFormat.ABSENT, transport=Transport.V3)
+    ex = exchange(200, xml.response_text, content_type=XML_CT, fmt=BodyFormat.ABSENT,
+                  transport=Transport.V3, accept="application/json")  # fmt: skip
+    verdict = judge_import(valid_case(), ex)
+    assert charged(verdict) == {"IKP-T2"}
+    assert "asked for JSON (Accept)" in verdict.reasons[0]
+    ok = exchange(200, success_json().response_text, fmt=BodyFormat.ABSENT,
+                  transport=Transport.V3, accept="application/json")  # fmt: skip
     assert judge_import(valid_case(), ok).status is Status.PASS
+
+
+def test_v3_without_a_json_accept_may_get_either() -> None:
+    xml = success_xml()
+    for accept in ("*/*", None):
+        ex = exchange(200, xml.response_text, content_type=XML_CT, fmt=BodyFormat.ABSENT,
+                      transport=Transport.V3, accept=accept)  # fmt: skip
+        verdict = judge_import(valid_case(), ex)
+        assert verdict.status is Status.PASS, verdict.reasons
+        assert Observation("IKP-T2", "body syntax when Format is absent", "xml") in verdict.observations
 
 
 @pytest.mark.parametrize("content_type", ["text/xml;charset=utf-8", "text/html", "text/plain", None])
