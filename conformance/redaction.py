@@ -14,6 +14,7 @@ report and the terminal can never show a credential:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -81,12 +82,18 @@ class Secrets:
         ids = [self.access_key_id, *self.extra_access_key_ids]
         return [i for i in ids if i]
 
-    def _hidden(self) -> list[str]:
-        hidden: set[str] = set()
-        for value in (self.access_key_secret, self.security_token, *self.signatures):
-            if value:
-                hidden |= _spellings(value)
-        return sorted(hidden, key=len, reverse=True)
+    def _hidden(self) -> tuple[str, ...]:
+        return _hidden_spellings(self)
+
+
+@functools.lru_cache(maxsize=256)
+def _hidden_spellings(secrets: Secrets) -> tuple[str, ...]:
+    """Every spelling to hide, longest first (so a longer spelling is replaced whole)."""
+    hidden: set[str] = set()
+    for value in (secrets.access_key_secret, secrets.security_token, *secrets.signatures):
+        if value:
+            hidden |= _spellings(value)
+    return tuple(sorted(hidden, key=len, reverse=True))
 
 
 NO_SECRETS = Secrets()

@@ -584,7 +584,10 @@ class Target:
         if body_format is not BodyFormat.ABSENT:
             common["Format"] = body_format.value
         if transport is Transport.POST_FORM:
-            query, form = common, dict(business)
+            # A business parameter named like a common one (``Format=xml`` to probe IKP-T2's
+            # case-insensitivity) replaces the client's own, as it does in the query transports.
+            query = {k: v for k, v in common.items() if k not in business}
+            form = dict(business)
         else:
             query = {**common, **business}
         if creds is not None:
@@ -665,9 +668,11 @@ class Target:
             what = "reading the response body" if reading else "waiting for a response"
             return _Failure(f"timed out after {timeout:g} s {what} from {origin}", retryable=False)
         if _not_sent(exc):
-            reason = "connection refused" if isinstance(cause, ConnectionRefusedError) else str(cause)
-            if isinstance(cause, urllib3.exceptions.NewConnectionError):
-                reason = "connection refused" if "refused" in str(cause).lower() else "cannot connect"
+            reason = str(cause).rpartition("connection: ")[2] or type(cause).__name__
+            if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
+                reason = "connection refused"
+            elif isinstance(cause, urllib3.exceptions.NameResolutionError):
+                reason = f"cannot resolve {urlsplit(origin).hostname}"
             return _Failure(f"cannot connect to {origin}: {reason}", retryable=True)
         detail = type(cause).__name__ + (f": {cause}" if str(cause) else "")
         if isinstance(exc, requests.exceptions.TooManyRedirects):

@@ -106,6 +106,16 @@ def test_format_parameter(server: RecordingServer, body_format: BodyFormat, expe
     assert ex.body_format is body_format
 
 
+@pytest.mark.parametrize("transport", [Transport.GET, Transport.POST_QUERY, Transport.POST_FORM])
+def test_a_business_parameter_replaces_the_common_one(server: RecordingServer, transport: Transport) -> None:
+    """``Format=xml`` (IKP-T2 case-insensitivity) is sent once, as given, and signed as sent."""
+    make(server.url, CREDS).import_key_pair({**BUSINESS, "Format": "xml"}, transport=transport)
+    got = server.last
+    assert got.raw_query.count("Format=") + got.body.decode().count("Format=") == 1
+    assert got.all_params["Format"] == "xml"
+    assert got.all_params["Signature"] == v1_expected_signature(got.method, got.all_params, "testsecret")
+
+
 def test_describe_and_delete_helpers(server: RecordingServer) -> None:
     target = make(server.url)
     target.describe_key_pairs("cn-beijing", KeyPairName="k*", PageSize="50")
