@@ -37,6 +37,7 @@ ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
 ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
 
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024  # a broken target cannot exhaust memory
+MAX_DEPTH = 64  # DescribeKeyPairs nests 5 levels; deeper documents are refused, not recursed into
 PROBE_TIMEOUT = 3.0
 MAX_BACKOFF = 5.0
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -233,7 +234,7 @@ def _xml_to_python(element: ET.Element) -> Any:
     """
     children = list(element)
     if not children:
-        return (element.text or "").strip()
+        return element.text or ""
     name = _local(element.tag)
     names = [_local(c.tag) for c in children]
     out: dict[str, Any] = {}
@@ -253,24 +254,53 @@ def _xml_to_python(element: ET.Element) -> Any:
     return out
 
 
+def _depth(document: Any) -> int:
+    """How deeply a parsed JSON value nests (iteratively: a hostile body cannot blow the stack)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return deepest
+
+
+def _xml_depth(root: ET.Element) -> int:
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node)
+    return deepest
+
+
 def parse_body(raw: bytes) -> ParsedBody:
     """Read a response body as a JSON object or an XML document; never raises.
 
     The syntax is chosen by the first non-blank byte (``{``/``[`` JSON, ``<`` XML), not by
     Content-Type, so the oracle can compare the two. XML with a DOCTYPE or ENTITY declaration
-    is refused before parsing (entity expansion). A body that is neither gives
-    ``syntax=None`` and ``error`` says why.
+    is refused before parsing (entity expansion), and so is any document nested deeper than
+    MAX_DEPTH. A body that is neither gives ``syntax=None`` and ``error`` says why.
     """
     text = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text:
         return ParsedBody(None, error="empty body")
+    too_deep = ParsedBody(None, error=f"document nested deeper than {MAX_DEPTH} levels")
     if text[:1] in (b"{", b"["):
         try:
             document = json.loads(text.decode("utf-8"))
+        except RecursionError:
+            return too_deep
         except (UnicodeDecodeError, ValueError) as exc:
             return ParsedBody(None, error=f"invalid JSON: {exc}")
         if not isinstance(document, dict):
             return ParsedBody(None, error=f"JSON body is a {type(document).__name__}, not an object")
+        if _depth(document) > MAX_DEPTH:
+            return too_deep
         fields = {k: s for k, v in document.items() if (s := _scalar(v)) is not None}
         return ParsedBody("json", None, fields, document)
     if text[:1] == b"<":
@@ -278,16 +308,22 @@ def parse_body(raw: bytes) -> ParsedBody:
             return ParsedBody(None, error="XML with a DOCTYPE or ENTITY declaration refused")
         try:
             root = ET.fromstring(text)
+        except RecursionError:
+            return too_deep
         except ET.ParseError as exc:
             return ParsedBody(None, error=f"invalid XML: {exc}")
-        xml_fields = {_local(c.tag): (c.text or "").strip() for c in reversed(list(root)) if len(c) == 0}
+        if _xml_depth(root) > MAX_DEPTH:
+            return too_deep
+        # Leaf children, first occurrence wins; text kept as sent (no stripping).
+        xml_fields: dict[str, str] = {}
+        for child in root:
+            if len(child) == 0:
+                xml_fields.setdefault(_local(child.tag), child.text or "")
         document = _xml_to_python(root)
-        if not isinstance(document, dict):
-            document = {}
-        return ParsedBody("xml", _local(root.tag), xml_fields, document)
+        return ParsedBody("xml", _local(root.tag), xml_fields, document if isinstance(document, dict) else {})
     try:
         json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return ParsedBody(None, error="body is neither JSON nor XML")
     return ParsedBody(None, error="JSON body is a scalar, not an object")
 
@@ -343,37 +379,28 @@ class _Failure(Exception):
         self.retryable = retryable
 
 
-def _root_cause(exc: BaseException) -> BaseException:
-    seen: set[int] = set()
-    while id(exc) not in seen:
-        seen.add(id(exc))
-        nxt = exc.__cause__ or exc.__context__
-        if nxt is None and exc.args and isinstance(exc.args[0], BaseException):
-            nxt = exc.args[0]
-        if nxt is None:
-            break
-        if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
-            nxt = exc.reason
-        exc = nxt
-    return exc
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what caused it, outermost first (requests and urllib3 wrap several levels)."""
+    out: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in out):
+        out.append(current)
+        if isinstance(current, urllib3.exceptions.MaxRetryError) and current.reason is not None:
+            current = current.reason
+            continue
+        first = current.args[0] if current.args else None
+        current = (
+            current.__cause__ or current.__context__ or (first if isinstance(first, BaseException) else None)
+        )
+    return out
 
 
 def _not_sent(exc: BaseException) -> bool:
     """True when the request surely never reached the target (safe to send again)."""
-    current: BaseException | None = exc
-    seen: set[int] = set()
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, urllib3.exceptions.NewConnectionError | requests.exceptions.ConnectTimeout):
-            return True
-        if isinstance(current, urllib3.exceptions.MaxRetryError) and current.reason is not None:
-            current = current.reason
-            continue
-        args0 = current.args[0] if current.args else None
-        current = (
-            current.__cause__ or current.__context__ or (args0 if isinstance(args0, BaseException) else None)
-        )
-    return False
+    return any(
+        isinstance(e, urllib3.exceptions.NewConnectionError | requests.exceptions.ConnectTimeout)
+        for e in _chain(exc)
+    )
 
 
 class Target:
@@ -659,7 +686,7 @@ class Target:
     def _failure(self, exc: BaseException, *, reading: bool = False) -> _Failure:
         origin = self.config.origin
         timeout = self.config.timeout
-        cause = _root_cause(exc)
+        cause = _chain(exc)[-1]
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return _Failure(f"connecting to {origin} timed out after {timeout:g} s", retryable=True)
         if isinstance(exc, requests.exceptions.Timeout | urllib3.exceptions.TimeoutError) or isinstance(
@@ -675,8 +702,6 @@ class Target:
                 reason = f"cannot resolve {urlsplit(origin).hostname}"
             return _Failure(f"cannot connect to {origin}: {reason}", retryable=True)
         detail = type(cause).__name__ + (f": {cause}" if str(cause) else "")
-        if isinstance(exc, requests.exceptions.TooManyRedirects):
-            detail = "redirect"  # cannot happen with allow_redirects=False; kept for clarity
         return _Failure(f"connection to {origin} failed: {detail}", retryable=False)
 
     def _exchange(

@@ -432,7 +432,12 @@ def test_json_body_fields_and_document() -> None:
         b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>',
         b"<r><!ENTITY x SYSTEM 'file:///etc/passwd'></r>",
         b"\x00\x01\x02",
+        b"[" * 100_000,
+        b'{"a":' * 100_000,
+        b"<a>" * 100_000 + b"</a>" * 100_000,
+        b'{"a":' * 70 + b"1" + b"}" * 70,
     ],
+    ids=lambda body: repr(body[:24]),
 )
 def test_malformed_bodies_parse_to_no_syntax(server: RecordingServer, body: bytes) -> None:
     server.responder = lambda r: (400, {"Content-Type": "application/json"}, body)
