@@ -14,6 +14,7 @@ target without DeleteKeyPairs the names stay and the report lists them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import threading
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from conformance import contract, oracle
+from conformance import model as model_mod
 from conformance.exchange import BodyFormat, Exchange, Transport
 from conformance.model import TargetModel
 from conformance.reproduce import command_for
@@ -36,6 +38,9 @@ from strategies.case import Case
 # sends are not attempted (so Hypothesis cannot spend minutes shrinking against a dead
 # target) and pytest stops after the current test.
 MAX_CONSECUTIVE_TRANSPORT_ERRORS = 5
+# A long Hypothesis test deletes what it created once fewer slots than this are left, so
+# that valid cases keep meaning "success" (the quota tests switch this off).
+AUTO_CLEANUP_ROOM = 50
 
 
 class TargetGone(Exception):
@@ -86,6 +91,7 @@ class Suite:
         self.capabilities = Capabilities()
         self._lock = threading.Lock()
         self._consecutive_errors = 0
+        self._auto_cleanup = True
         self.gone: str | None = None
 
     # -- regions -----------------------------------------------------------------------------
@@ -114,6 +120,9 @@ class Suite:
         """Send ``case`` and judge it against the model's expectation; record the result."""
         if self.gone:
             raise TargetGone(self.gone)
+        region = case.params.get("RegionId", "")
+        if self._auto_cleanup and region and self.model.room(region) < AUTO_CLEANUP_ROOM:
+            self.cleanup()
         adjusted = self.model.adjust(case)
         exchange = (target or self.target).import_key_pair(
             adjusted.params, transport=transport, body_format=body_format
@@ -158,9 +167,56 @@ class Suite:
         if verdict.status is Status.ERROR:
             raise TargetGone("ERROR (not a verdict on the contract): " + "; ".join(verdict.reasons))
 
+    def fail(
+        self, req_id: str, reason: str, case: Case | None = None, exchange: Exchange | None = None
+    ) -> None:
+        """Record a FAIL of ``req_id`` found by a test's own check, and fail the test."""
+        verdict = Verdict(Status.FAIL, (req_id,), (f"{req_id}: {reason}",), ((req_id, reason),))
+        self.record(verdict, case, exchange)
+        pytest.fail(f"{req_id}: {reason}", pytrace=False)
+
+    def passed(self, req_id: str, case: Case | None = None, exchange: Exchange | None = None) -> None:
+        """Record that a test's own check of ``req_id`` passed."""
+        self.record(Verdict(Status.PASS, (req_id,)), case, exchange)
+
+    def unsupported_half(self, req_id: str, note: str) -> None:
+        """Note that part of ``req_id`` could not be checked against this target (the report
+        shows it; the rest of the requirement is still judged by its other tests)."""
+        notes = self.results.meta.setdefault("notes", [])
+        if f"{req_id}: {note}" not in notes:
+            notes.append(f"{req_id}: {note}")
+
     def expect(self, case: Case, **kw: object) -> Exchange:
         """``send_import`` then ``check``: the one-liner most tests use."""
         verdict, exchange = self.send_import(case, **kw)  # type: ignore[arg-type]
+        self.check(verdict)
+        return exchange
+
+    @contextmanager
+    def no_auto_cleanup(self) -> Iterator[None]:
+        """Keep every key pair until the block ends (the quota tests fill a region on purpose)."""
+        self._auto_cleanup = False
+        try:
+            yield
+        finally:
+            self._auto_cleanup = True
+
+    def racing_case(self, case: Case) -> Case:
+        """``case`` for a request racing others: besides its own outcomes, the duplicate and
+        quota errors are acceptable too (which request wins is the target's choice, IKP-S3)."""
+        outcomes = case.outcomes | {model_mod.ALREADY_EXISTS, model_mod.QUOTA_EXCEEDED}
+        return dataclasses.replace(case, outcomes=outcomes, requirements=(*case.requirements, "IKP-S3"))
+
+    def delete_checked(self, region: str, names: Sequence[str]) -> Exchange:
+        """DeleteKeyPairs judged for IKP-X2 (recorded; a FAIL fails the test)."""
+        exchange = self.delete(region, names)
+        if exchange is None:
+            pytest.fail(f"refusing to delete {names!r}: not created by this run", pytrace=False)
+        verdict = oracle.judge_delete(exchange)
+        if verdict.status is Status.UNSUPPORTED:
+            self.results.mark_unsupported("IKP-X2", "; ".join(verdict.reasons))
+            pytest.skip("; ".join(verdict.reasons))
+        self.record(verdict, None, exchange)
         self.check(verdict)
         return exchange
 

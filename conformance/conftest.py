@@ -1,0 +1,17 @@
+"""Per-test hygiene for the conformance tests: delete what each test created."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from conformance.suite import Suite
+
+
+@pytest.fixture(autouse=True)
+def _delete_what_the_test_created(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "ikp" in request.fixturenames:
+        suite: Suite = request.getfixturevalue("ikp")
+        suite.cleanup()

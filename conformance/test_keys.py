@@ -1,0 +1,118 @@
+"""PublicKeyBody: IKP-K1..K5 and the fingerprint IKP-R2, for every documented key type."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance import contract
+from conformance.marks import requires
+from conformance.suite import Suite
+from strategies import cases
+from strategies.authorities import CA_KINDS
+from strategies.bodies import key_sample, valid_keys
+from strategies.broken import broken_keys
+from strategies.case import Case
+from strategies.encodings import openssh_line, optional_comments
+from strategies.keys import rsa_keys
+from strategies.samples import KeySample, Part, Validity, valid_part
+
+
+def _with_key(ikp: Suite, data: st.DataObject, key: KeySample) -> Case:
+    """A valid request around ``key`` (valid name, region, tags)."""
+    base = data.draw(
+        cases.valid_import_cases(ikp.region, ikp.prefix, ikp.known_resource_group), label="request"
+    )
+    parts: list[Part | KeySample] = [
+        valid_part({k: v for k, v in base.params.items() if k != "PublicKeyBody"}, base.requirements, "base"),
+        key,
+    ]
+    return cases.combine(parts)
+
+
+@requires("IKP-K2", "IKP-R2")
+@pytest.mark.parametrize("key_type", contract.PLAIN_KEY_TYPES)
+@given(data=st.data())
+def test_plain_keys_are_accepted(
+    ikp: Suite, requirement_ids: tuple[str, ...], key_type: str, data: st.DataObject
+) -> None:
+    """Each plain type, one-line, with and without a comment: 200 and the MD5 of the blob."""
+    case = data.draw(
+        cases.valid_import_cases(ikp.region, ikp.prefix, ikp.known_resource_group, key_types=(key_type,)),
+        label="case",
+    )
+    ikp.expect(case)
+
+
+@requires("IKP-K2", "IKP-R2")
+@pytest.mark.parametrize("bits", contract.RSA_KEY_SIZES)
+@given(data=st.data())
+def test_every_rsa_size(ikp: Suite, requirement_ids: tuple[str, ...], bits: int, data: st.DataObject) -> None:
+    """ssh-rsa keys of 1024, 2048, 3072 and 4096 bits are all accepted."""
+    key = data.draw(rsa_keys((bits,)), label="key")
+    comment = data.draw(optional_comments(), label="comment")
+    sample = key_sample(
+        key, openssh_line(key.key_type, key.blob.data, comment), encoding="openssh",
+        validity=Validity.VALID, requirements=("IKP-K2", "IKP-R2"), rule=f"rsa-{bits}",
+    )  # fmt: skip
+    ikp.expect(_with_key(ikp, data, sample))
+
+
+@requires("IKP-K2", "IKP-R2")
+@pytest.mark.parametrize("ca_kind", CA_KINDS)
+@pytest.mark.parametrize("cert_type", contract.CERTIFICATE_KEY_TYPES)
+@given(data=st.data())
+def test_certificates_are_accepted(
+    ikp: Suite, requirement_ids: tuple[str, ...], cert_type: str, ca_kind: str, data: st.DataObject
+) -> None:
+    """Every certificate type (v00 and v01), signed by every kind of CA: accepted, with the
+    certified key's fingerprint or the whole blob's (the profile records which)."""
+    key = data.draw(valid_keys((cert_type,), (ca_kind,)), label="key")
+    ikp.expect(_with_key(ikp, data, key))
+
+
+@requires("IKP-K3")
+@given(data=st.data())
+def test_broken_keys_are_rejected(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
+    """Not a key, bad base64, truncated, trailing bytes, type/curve mismatch, off-curve
+    points, undocumented types, private keys, broken certificates -> Malformed."""
+    key = data.draw(broken_keys(), label="key")
+    ikp.expect(_with_key(ikp, data, key))
+
+
+@requires("IKP-K3")
+@pytest.mark.parametrize("key_type", contract.DOCUMENTED_KEY_TYPES)
+@given(data=st.data())
+def test_broken_keys_of_each_type(
+    ikp: Suite, requirement_ids: tuple[str, ...], key_type: str, data: st.DataObject
+) -> None:
+    """The ways to break a key of each documented type, type by type."""
+    key = data.draw(broken_keys((key_type,)), label="key")
+    ikp.expect(_with_key(ikp, data, key))
+
+
+@requires("IKP-K1")
+@pytest.mark.parametrize("empty", [False, True], ids=["absent", "empty"])
+@given(data=st.data())
+def test_missing_key(ikp: Suite, requirement_ids: tuple[str, ...], empty: bool, data: st.DataObject) -> None:
+    """No PublicKeyBody, or an empty one -> MissingParameter."""
+    base = data.draw(
+        cases.valid_import_cases(ikp.region, ikp.prefix, ikp.known_resource_group), label="request"
+    )
+    rest = valid_part({k: v for k, v in base.params.items() if k != "PublicKeyBody"}, (), "base")
+    ikp.expect(cases.combine([rest, cases.missing_part(cases.KEY_PARAM, "IKP-K1", empty=empty)]))
+
+
+@requires("IKP-K4", "IKP-K5")
+@given(data=st.data())
+def test_profile_encodings_and_variations(
+    ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject
+) -> None:
+    """RFC 4716, PEM, whitespace variants, options prefixes, odd sizes, bad or expired
+    certificates: accepted (with the right fingerprint) or Malformed; the reading is recorded."""
+    case = data.draw(
+        cases.profile_import_cases(ikp.region, ikp.prefix, ikp.known_resource_group, slots=("key",)),
+        label="case",
+    )
+    ikp.expect(case)

@@ -1,0 +1,56 @@
+"""RegionId and ResourceGroupId: IKP-G1..G3."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.marks import requires
+from conformance.suite import Suite
+from strategies import cases
+from strategies.samples import valid_part
+
+
+@requires("IKP-G1", "IKP-G2")
+@given(data=st.data())
+def test_missing_or_unknown_region(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
+    """RegionId absent or empty -> MissingParameter; unknown -> a 4xx with a Code."""
+    case = data.draw(
+        cases.invalid_import_cases(
+            ikp.region, ikp.prefix, ikp.known_resource_group, max_violations=1, slots=("region",)
+        ),
+        label="case",
+    )
+    ikp.expect(case)
+
+
+@requires("IKP-G3")
+@given(data=st.data())
+def test_unknown_resource_group(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
+    """A resource group the target does not know -> 404 InvalidResourceGroup.NotFound."""
+    case = data.draw(
+        cases.invalid_import_cases(
+            ikp.region, ikp.prefix, ikp.known_resource_group, max_violations=1, slots=("resource-group",)
+        ),
+        label="case",
+    )
+    ikp.expect(case)
+
+
+@requires("IKP-G3")
+@given(data=st.data())
+def test_known_resource_group(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
+    """A resource group the target knows (from --resource-group) is accepted."""
+    group = ikp.known_resource_group
+    if group is None:
+        ikp.unsupported_half("IKP-G3", "no --resource-group given: the 'known group' half was not checked")
+        return
+    base = data.draw(cases.valid_import_cases(ikp.region, ikp.prefix, None), label="case")
+    ikp.expect(
+        cases.combine(
+            [
+                valid_part(dict(base.params), base.requirements, "base"),
+                cases.known_resource_group_part(group),
+            ]
+        )
+    )

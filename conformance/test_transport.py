@@ -1,0 +1,68 @@
+"""Transport and formats: IKP-T1..T5 over GET, POST query, POST form and V3, JSON and XML.
+
+Every exchange of every test is also judged for IKP-T2..T5 (body syntax, RequestId, error
+shape, no 5xx); this module makes sure each transport and format is exercised with valid,
+Profile and invalid requests alike.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance import contract
+from conformance.exchange import BodyFormat, Transport
+from conformance.marks import requires
+from conformance.suite import Suite
+from strategies import cases
+from strategies.case import Case, Outcome
+
+WAYS = [
+    pytest.param(Transport.GET, BodyFormat.JSON, id="get-json"),
+    pytest.param(Transport.GET, BodyFormat.XML, id="get-xml"),
+    pytest.param(Transport.GET, BodyFormat.ABSENT, id="get-noformat"),
+    pytest.param(Transport.POST_QUERY, BodyFormat.JSON, id="postquery-json"),
+    pytest.param(Transport.POST_QUERY, BodyFormat.XML, id="postquery-xml"),
+    pytest.param(Transport.POST_FORM, BodyFormat.JSON, id="postform-json"),
+    pytest.param(Transport.POST_FORM, BodyFormat.XML, id="postform-xml"),
+    pytest.param(Transport.V3, BodyFormat.ABSENT, id="v3"),
+]
+
+
+@requires("IKP-T1", "IKP-T2", "IKP-T3", "IKP-T4", "IKP-T5")
+@pytest.mark.parametrize(("transport", "body_format"), WAYS)
+@given(data=st.data())
+def test_every_transport_and_format(
+    ikp: Suite,
+    requirement_ids: tuple[str, ...],
+    transport: Transport,
+    body_format: BodyFormat,
+    data: st.DataObject,
+) -> None:
+    """Valid, Profile and invalid requests get their documented answer whatever the transport."""
+    case = data.draw(
+        cases.import_cases(ikp.region, ikp.prefix, ikp.known_resource_group, max_violations=2), label="case"
+    )
+    ikp.expect(case, transport=transport, body_format=body_format)
+
+
+@requires("IKP-T1", "IKP-T2")
+@pytest.mark.parametrize("spelling", ["json", "Json", "xml", "Xml"])
+def test_format_value_is_case_insensitive(
+    ikp: Suite, requirement_ids: tuple[str, ...], spelling: str
+) -> None:
+    """``Format=json`` and ``Format=xml`` in any case select the body syntax (IKP-T2)."""
+    # No name and no key: MissingParameter for either (any applicable error is correct).
+    case = Case(
+        params={"RegionId": ikp.region, "Format": spelling},
+        outcomes=frozenset(
+            Outcome.error(contract.MISSING_PARAMETER, parameter=p) for p in ("KeyPairName", "PublicKeyBody")
+        ),
+        requirements=("IKP-N1", "IKP-K1"),
+    )
+    exchange = ikp.expect(case, body_format=BodyFormat.ABSENT)
+    want = "json" if spelling.lower() == "json" else "xml"
+    if exchange.parsed.syntax != want:
+        ikp.fail("IKP-T2", f"Format={spelling} answered with a {exchange.parsed.syntax} body", case, exchange)
+    ikp.passed("IKP-T2", case, exchange)
