@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import shlex
 
-from conformance import redaction
 from conformance.exchange import Exchange
 from conformance.target import COMMON_PARAMETERS, TargetConfig
 
@@ -43,7 +42,7 @@ def curl_command(exchange: Exchange) -> str:
             continue  # curl's default
         elif lower not in _LIBRARY_HEADERS:
             args += ["-H", f"{name}: {value}"]
-    if exchange.request_body:
+    if exchange.request_body:  # percent-encoded: never starts with curl's file marker "@"
         args += _body_arguments(exchange.request_body)
     args.append(exchange.url)
     return shlex.join(args)
@@ -63,7 +62,7 @@ def replay_command(exchange: Exchange, config: TargetConfig) -> str:
         "-m",
         "conformance.replay",
         "--target",
-        redaction.redact_url(config.base_url),
+        config.url,
         "--action",
         exchange.action,
         "--transport",

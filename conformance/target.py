@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -116,8 +116,14 @@ class TargetConfig:
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"target URL must be http(s)://host[:port], got {self.base_url!r}")
+        if "@" in parts.netloc:  # never echo it: it may hold a password
+            raise ValueError("the target URL must not carry credentials (they come from the environment)")
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"target URL must be http(s)://host[:port][/path], got {self.base_url!r}")
+        try:
+            parts.port  # noqa: B018 - validates the port
+        except ValueError as exc:
+            raise ValueError(f"target URL has an invalid port: {self.base_url!r}") from exc
         if self.signature not in SIGNATURE_CHOICES:
             raise ValueError(f"signature must be one of {SIGNATURE_CHOICES}, got {self.signature!r}")
         if self.timeout <= 0 or self.retries < 0 or self.backoff < 0:
@@ -126,7 +132,7 @@ class TargetConfig:
     @property
     def host(self) -> str:
         """``host[:port]`` as written in the URL: what the Host header and V3 sign."""
-        return urlsplit(self.base_url).netloc.rsplit("@", 1)[-1]
+        return urlsplit(self.base_url).netloc
 
     @property
     def path(self) -> str:
@@ -135,15 +141,19 @@ class TargetConfig:
 
     @property
     def origin(self) -> str:
-        """``scheme://host[:port]`` without credentials, path or query."""
-        parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{self.host}"
+        """``scheme://host[:port]``."""
+        return f"{urlsplit(self.base_url).scheme}://{self.host}"
+
+    @property
+    def url(self) -> str:
+        """The normalised base URL (``origin`` + path, no trailing ``/``), as reports show it."""
+        return self.origin + self.path.rstrip("/")
 
     def redacted(self) -> dict[str, Any]:
         """A JSON-ready view for reports: the AccessKeyId masked, the secret and token absent."""
         creds = self.credentials
         return {
-            "base_url": redaction.redact_url(self.base_url),
+            "base_url": self.url,
             "region": self.region,
             "other_region": self.other_region,
             "resource_group": self.resource_group,
@@ -194,7 +204,8 @@ def probe_url(url: str, timeout: float = PROBE_TIMEOUT) -> str | None:
     """A fast reachability check: None if a TCP connection to ``url``'s host:port opens within
     ``timeout`` seconds, else a message naming the URL and the reason."""
     parts = urlsplit(url)
-    shown = redaction.redact_url(url)
+    # Shown without userinfo (a password) or query.
+    shown = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"target {shown} is not an http(s)://host[:port] URL"
     try:

@@ -502,3 +502,13 @@ def test_config_validation_and_redacted_view() -> None:
     }
     assert view["resource_group"] == "rg-1" and view["timeout"] == 10.0 and view["retries"] == 3
     assert config.host == "h:8080" and config.path == "/" and config.origin == "http://h:8080"
+    assert config.url == view["base_url"] == "http://h:8080"
+    assert TargetConfig("https://h/api/").path == "/api/"
+    with pytest.raises(ValueError) as info:
+        TargetConfig("http://user:hunter2@h:8080")
+    assert "hunter2" not in str(info.value)
+    for bad in ("http://h/?Action=x", "http://h:99999", "http://h:port"):
+        with pytest.raises(ValueError):
+            TargetConfig(bad)
+    problem = probe_url("http://user:hunter2@127.0.0.1:1/")
+    assert problem is not None and "hunter2" not in problem and "http://127.0.0.1:1/" in problem
