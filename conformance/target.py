@@ -406,6 +406,10 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return out
 
 
+def _attempts(count: int) -> str:
+    return f"{count} attempt" + ("s" if count != 1 else "")
+
+
 def _not_sent(exc: BaseException) -> bool:
     """True when the request surely never reached the target (safe to send again)."""
     return any(
@@ -510,7 +514,7 @@ class Target:
                     continue
                 message = str(failure)
                 if attempts > 1:
-                    message += f" (after {attempts} attempts)"
+                    message += f" (after {_attempts(attempts)})"
                 return self._exchange(
                     action, transport, body_format, built, secrets, business, tamper, started,
                     status=None, headers={}, raw=b"", parsed=ParsedBody(None, error="no response"),
@@ -525,7 +529,7 @@ class Target:
                     self._backoff(attempts)
                     continue
                 transport_error = (
-                    f"gave up after {attempts} attempts: {self.config.origin} kept answering "
+                    f"gave up after {_attempts(attempts)}: {self.config.origin} kept answering "
                     f"HTTP {status} {code}"
                 )
             return self._exchange(
@@ -593,7 +597,7 @@ class Target:
         form: dict[str, str] = {}
         nonce = tamper.nonce if tamper.nonce is not None else self._nonce()
         timestamp = signing.format_timestamp(self._clock() + tamper.timestamp_shift)
-        key_id = tamper.access_key_id if tamper.access_key_id is not None else None
+        key_id = tamper.access_key_id  # None: the real one
 
         if transport is Transport.V3:
             query = dict(business)
