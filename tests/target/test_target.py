@@ -434,7 +434,7 @@ def test_json_body_fields_and_document() -> None:
         b"\x00\x01\x02",
         b"[" * 100_000,
         b'{"a":' * 100_000,
-        b"<a>" * 100_000 + b"</a>" * 100_000,
+        b"<a>" * 5_000 + b"</a>" * 5_000,
         b'{"a":' * 70 + b"1" + b"}" * 70,
     ],
     ids=lambda body: repr(body[:24]),
