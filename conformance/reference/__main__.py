@@ -69,14 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr, flush=True)
         return 1
-    print(f"listening on {running.url}", flush=True)
     stop = threading.Event()
 
     def _stop(signum: int, frame: object) -> None:
         stop.set()
 
+    # Handlers first: whoever reads the line below may signal us at once.
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    print(f"listening on {running.url}", flush=True)
     try:
         while not stop.wait(0.5):
             pass
