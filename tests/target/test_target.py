@@ -3,6 +3,7 @@ redirects, timeouts, retries, body parsing, connection errors, probe."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
@@ -462,6 +463,19 @@ def test_huge_chunked_body_is_capped(server: RecordingServer) -> None:
     server.responder = lambda r: (200, {"Transfer-Encoding": "chunked"}, payload)
     ex = make(server.url).import_key_pair(BUSINESS)
     assert ex.status == 200 and ex.parsed.syntax is None and "larger than" in (ex.parsed.error or "")
+
+
+def test_gzip_bodies_are_decoded_and_a_gzip_bomb_is_capped(server: RecordingServer) -> None:
+    small = gzip.compress(b'{"RequestId":"gz","KeyPairName":"k"}')
+    server.responder = lambda r: (200, {"Content-Encoding": "gzip"}, small)
+    ex = make(server.url).import_key_pair(BUSINESS)
+    assert ex.parsed.syntax == "json" and ex.field("RequestId") == "gz"
+    bomb = gzip.compress(b'{"RequestId":"' + b"0" * (3 * MAX_RESPONSE_BYTES) + b'"}', compresslevel=1)
+    assert len(bomb) < MAX_RESPONSE_BYTES // 10
+    server.responder = lambda r: (200, {"Content-Encoding": "gzip"}, bomb)
+    ex = make(server.url).import_key_pair(BUSINESS)
+    assert ex.status == 200 and ex.parsed.syntax is None and "larger than" in (ex.parsed.error or "")
+    assert len(ex.response_text) <= MAX_RESPONSE_BYTES
 
 
 # -- configuration ----------------------------------------------------------------------------------
