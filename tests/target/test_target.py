@@ -117,6 +117,23 @@ def test_a_business_parameter_replaces_the_common_one(server: RecordingServer, t
     assert got.all_params["Signature"] == v1_expected_signature(got.method, got.all_params, "testsecret")
 
 
+@pytest.mark.parametrize(
+    ("body_format", "accept"),
+    [
+        (BodyFormat.ABSENT, "application/json"),  # what the SDK sends (IKP-T1)
+        (BodyFormat.JSON, "application/json"),
+        (BodyFormat.XML, "application/xml"),
+    ],
+)
+def test_v3_asks_with_accept_never_format(
+    server: RecordingServer, body_format: BodyFormat, accept: str
+) -> None:
+    ex = make(server.url).import_key_pair(BUSINESS, transport=Transport.V3, body_format=body_format)
+    assert server.last.header("accept") == accept
+    assert "Format" not in server.last.all_params
+    assert ex.request_headers["Accept"] == accept
+
+
 def test_describe_and_delete_helpers(server: RecordingServer) -> None:
     target = make(server.url)
     target.describe_key_pairs("cn-beijing", KeyPairName="k*", PageSize="50")
