@@ -742,11 +742,12 @@ class Target:
         attempts: int,
         signed: bool,
     ) -> Exchange:
-        sent_signatures = [built.params.get("Signature", "")]
-        for name, value in built.headers.items():
-            if name.lower() == "authorization":
-                sent_signatures.append(value.rpartition("Signature=")[2])
-        secrets = redaction.with_signatures(secrets, *sent_signatures)
+        if signed:  # hide the signature values wherever the target echoes them
+            sent_signatures = [built.params.get("Signature", "")]
+            for name, value in built.headers.items():
+                if name.lower() == "authorization":
+                    sent_signatures.append(value.rpartition("Signature=")[2])
+            secrets = redaction.with_signatures(secrets, *sent_signatures)
         text = raw.decode("utf-8", errors="replace")
         sent_body = built.body.decode("utf-8", "replace")
         error = None if transport_error is None else redaction.redact_text(transport_error, secrets)

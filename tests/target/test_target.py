@@ -134,6 +134,14 @@ def test_v3_asks_with_accept_never_format(
     assert ex.request_headers["Accept"] == accept
 
 
+def test_an_unsigned_business_signature_parameter_is_not_hidden_everywhere(server: RecordingServer) -> None:
+    """Only signatures the client computed are hidden in free text; a caller's short value is not."""
+    server.responder = lambda r: json_reply(400, Code="InvalidParameter", Message="a b c")
+    ex = make(server.url, CREDS).import_key_pair({**BUSINESS, "Signature": "a"}, sign=False)
+    assert server.last.query["Signature"] == "a"
+    assert ex.params["Signature"] == "REDACTED" and ex.field("Message") == "a b c"
+
+
 def test_describe_and_delete_helpers(server: RecordingServer) -> None:
     target = make(server.url)
     target.describe_key_pairs("cn-beijing", KeyPairName="k*", PageSize="50")
