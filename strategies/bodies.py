@@ -22,14 +22,15 @@ from hypothesis import strategies as st
 from conformance.contract import CERTIFICATE_KEY_TYPES, DOCUMENTED_KEY_TYPES, PLAIN_KEY_TYPES
 from strategies.authorities import CA_KINDS
 from strategies.certificates import Certificate, build_certificate, certificates, with_fields
+from strategies.draws import memoized, pick
 from strategies.encodings import (
     b64,
     comments,
+    draw_rfc4716,
     openssh_line,
     optional_comments,
     pem_pkcs1,
     pem_spki,
-    rfc4716_texts,
 )
 from strategies.fingerprints import acceptable_fingerprints, wrong_fingerprints
 from strategies.keys import PlainKey, dsa_key, keys_of_type, rsa_key, rsa_modulus
@@ -39,6 +40,7 @@ SshKey = PlainKey | Certificate
 VALID_REQUIREMENTS = ("IKP-K2", "IKP-R2")
 
 
+@memoized
 def documented_keys(
     types: tuple[str, ...] = DOCUMENTED_KEY_TYPES, ca_kinds: tuple[str, ...] = CA_KINDS
 ) -> st.SearchStrategy[SshKey]:
@@ -93,6 +95,7 @@ def key_sample(
     )
 
 
+@memoized
 @st.composite
 def valid_keys(
     draw: st.DrawFn, types: tuple[str, ...] = DOCUMENTED_KEY_TYPES, ca_kinds: tuple[str, ...] = CA_KINDS
@@ -124,7 +127,7 @@ def _line(draw: st.DrawFn, key: SshKey) -> str:
 
 
 def _rfc4716(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
-    return draw(rfc4716_texts(key.blob.data)), key, "rfc4716", None
+    return draw_rfc4716(draw, key.blob.data), key, "rfc4716", None
 
 
 def _pem_pkcs1(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
@@ -138,7 +141,7 @@ def _pem_spki(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | N
 def _whitespace(kind: str) -> Builder:
     def build(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
         line = _line(draw, key)
-        pad = draw(st.sampled_from((" ", "\t", "  ", " \t")))
+        pad = pick(draw, (" ", "\t", "  ", " \t"))
         body = {
             "leading-whitespace": pad + line,
             "trailing-whitespace": line + pad,
@@ -164,18 +167,18 @@ _OPTIONS = (
 
 
 def _options(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
-    return f"{draw(st.sampled_from(_OPTIONS))} {_line(draw, key)}", key, "openssh", None
+    return f"{pick(draw, _OPTIONS)} {_line(draw, key)}", key, "openssh", None
 
 
 def _two_keys(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
     other = draw(documented_keys(PLAIN_KEY_TYPES))
-    sep = draw(st.sampled_from(("\n", "\r\n")))
+    sep = pick(draw, ("\n", "\r\n"))
     return _line(draw, key) + sep + _line(draw, other), key, "openssh", None
 
 
 def _rsa_size(sizes: tuple[int, ...]) -> Builder:
     def build(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
-        bits = draw(st.sampled_from(sizes))
+        bits = pick(draw, sizes)
         odd = rsa_key(rsa_modulus(bits, draw(st.binary(min_size=16, max_size=16))))
         return _line(draw, odd), odd, "openssh", None
 
@@ -258,6 +261,7 @@ def profile_question(family: str) -> str:
     return template.format(what)
 
 
+@memoized
 @st.composite
 def profile_keys(
     draw: st.DrawFn,
@@ -269,10 +273,10 @@ def profile_keys(
     Each is accepted (with the fingerprints it carries) or ``InvalidPublicKeyBody.Malformed``.
     Shrinks to the first family (RFC 4716) of the first type."""
     names = families or tuple(PROFILE_FAMILIES)
-    usable = [f for f in names if set(PROFILE_FAMILIES[f][2]) & set(types)]
+    usable = tuple(f for f in names if set(PROFILE_FAMILIES[f][2]) & set(types))
     if not usable:
         raise ValueError(f"no Profile key family applies to {types}")
-    family = draw(st.sampled_from(usable))
+    family = pick(draw, usable)
     requirement, what, applies, build = PROFILE_FAMILIES[family]
     key = draw(documented_keys(tuple(t for t in types if t in applies)))
     body, sent, encoding, received = build(draw, key)

@@ -34,6 +34,7 @@ from strategies.certificates import (
     certificate_type_name,
     plain_type_of,
 )
+from strategies.draws import memoized, pick
 from strategies.encodings import b64, openssh_line, optional_comments
 from strategies.keys import (
     CURVE_IDS,
@@ -79,11 +80,11 @@ def _line(draw: st.DrawFn, type_name: str, data: bytes) -> str:
 
 # -- families that need no documented key -----------------------------------------------------
 def _not_a_key(draw: st.DrawFn, _: None) -> Built:
-    kind = draw(st.sampled_from(("doc-example", "type-only", "base64-only", "free-text", "url")))
+    kind = pick(draw, ("doc-example", "type-only", "base64-only", "free-text", "url"))
     if kind == "doc-example":
         return DOC_EXAMPLE_BODY, None, "the documentation's own example value"
     if kind == "type-only":
-        return draw(st.sampled_from(DOCUMENTED_KEY_TYPES)), None, "a type name and nothing else"
+        return pick(draw, DOCUMENTED_KEY_TYPES), None, "a type name and nothing else"
     if kind == "base64-only":
         key = draw(documented_keys(PLAIN_KEY_TYPES))
         return b64(key.blob.data), key.blob.data, "a key's base64 without its type name"
@@ -98,7 +99,7 @@ def _ssh_ed25519(draw: st.DrawFn) -> PlainKey:
 
 
 def _undocumented(draw: st.DrawFn, _: None) -> Built:
-    name = draw(st.sampled_from(UNDOCUMENTED_KEY_TYPES + MADE_UP_TYPES))
+    name = pick(draw, UNDOCUMENTED_KEY_TYPES + MADE_UP_TYPES)
     seed = draw(st.binary(min_size=16, max_size=16))
     if name == "ssh-ed25519":
         data = _ssh_ed25519(draw).blob.data
@@ -111,7 +112,7 @@ def _undocumented(draw: st.DrawFn, _: None) -> Built:
         plain = draw(documented_keys(("ecdsa-sha2-nistp256",)))
         data = string(name) + b"".join(raw for _, raw in plain.blob.fields[1:]) + string(SK_APPLICATION)
     elif name == "ssh-ed25519-cert-v01@openssh.com":
-        ca = authority(draw(st.sampled_from(CA_KINDS)))
+        ca = authority(pick(draw, CA_KINDS))
         cert = build_certificate(_ssh_ed25519(draw), draw(certificate_fields()), ca)
         data = cert.blob.data
     else:  # rsa-sha2-256/512 used as a key type, or a made-up name: RSA key fields under it
@@ -121,16 +122,16 @@ def _undocumented(draw: st.DrawFn, _: None) -> Built:
 
 
 def _private_key(draw: st.DrawFn, _: None) -> Built:
-    source = draw(st.sampled_from(("ecdsa", "ed25519", *CA_KINDS)))
+    source = pick(draw, ("ecdsa", "ed25519", *CA_KINDS))
     if source == "ecdsa":
-        curve_id = draw(st.sampled_from(CURVE_IDS))
+        curve_id = pick(draw, CURVE_IDS)
         key: Any = ec.derive_private_key(draw(st.integers(1, 2**255)), curve(curve_id))
     elif source == "ed25519":
         key = ed25519.Ed25519PrivateKey.from_private_bytes(draw(st.binary(min_size=32, max_size=32)))
     else:
         key = authority(source).private_key
     formats = ["openssh", "pkcs8"] + ([] if isinstance(key, ed25519.Ed25519PrivateKey) else ["traditional"])
-    fmt = draw(st.sampled_from(formats))
+    fmt = pick(draw, formats)
     text = key.private_bytes(serialization.Encoding.PEM, _PRIVATE_FORMATS[fmt], serialization.NoEncryption())
     if fmt == "openssh":
         text = _fixed_check_ints(text, draw(st.binary(min_size=4, max_size=4)))
@@ -169,7 +170,7 @@ _PRIVATE_FORMATS = {
 def _bad_base64(draw: st.DrawFn, key: SshKey) -> Built:
     text = b64(key.blob.data)
     position = draw(st.integers(0, len(text) - 1))
-    bad = draw(st.sampled_from("!$%&*,.;?~[]#"))
+    bad = pick(draw, "!$%&*,.;?~[]#")
     if draw(st.booleans()):
         text = text[:position] + bad + text[position + 1 :]
     else:
@@ -187,7 +188,7 @@ def _truncated_at_boundary(draw: st.DrawFn, key: SshKey) -> Built:
 
 def _truncated_mid_field(draw: st.DrawFn, key: SshKey) -> Built:
     spans = [s for s in key.blob.spans() if s[2] - s[1] >= 2]
-    label, start, end = draw(st.sampled_from(spans))
+    label, start, end = pick(draw, spans)
     cut = draw(st.integers(start + 1, end - 1))
     data = key.blob.data[:cut]
     return _line(draw, key.key_type, data), data, f"cut inside the field '{label}'"
@@ -199,19 +200,15 @@ def _trailing_bytes(draw: st.DrawFn, key: SshKey) -> Built:
 
 
 def _type_mismatch(draw: st.DrawFn, key: SshKey) -> Built:
-    other = draw(st.sampled_from([t for t in DOCUMENTED_KEY_TYPES if t != key.key_type]))
+    other = pick(draw, [t for t in DOCUMENTED_KEY_TYPES if t != key.key_type])
     data = key.blob.data
     return _line(draw, other, data), data, f"line type {other}, blob type {key.key_type}"
-
-
-def _other_curve(curve_id: str) -> st.SearchStrategy[str]:
-    return st.sampled_from([c for c in CURVE_IDS if c != curve_id])
 
 
 def _curve_mismatch(draw: st.DrawFn, key: SshKey) -> Built:
     assert isinstance(key, PlainKey)
     curve_id = key.key_type.removeprefix("ecdsa-sha2-")
-    wrong = draw(_other_curve(curve_id))
+    wrong = pick(draw, [c for c in CURVE_IDS if c != curve_id])
     bad = ecdsa_key(curve_id, key.fields[1][1][4:], name_curve=wrong)
     data = bad.blob.data
     return _line(draw, key.key_type, data), data, f"type {key.key_type}, curve name {wrong}"
@@ -246,7 +243,7 @@ def _cert_wrong_inner_type(draw: st.DrawFn, key: SshKey) -> Built:
     assert isinstance(key, Certificate)
     own = plain_type_of(key.key_type)
     choices = [t for t in CERTIFICATE_KEY_TYPES if plain_type_of(t) != own] + [own]
-    name = draw(st.sampled_from(choices))
+    name = pick(draw, choices)
     bad = build_certificate(
         key.subject, key.fields, key.ca, key.algorithm, version=key.version, type_name=name
     )
@@ -299,6 +296,7 @@ BROKEN_FAMILIES: dict[str, BrokenFamily] = {
 KEYGEN_READS = frozenset({"undocumented-type", "private-key"})
 
 
+@memoized
 @st.composite
 def broken_keys(
     draw: st.DrawFn,
@@ -322,7 +320,7 @@ def broken_keys(
     ]
     if not usable:
         raise ValueError(f"no broken-key family applies to {types} / {families}")
-    family = draw(st.sampled_from(usable))
+    family = pick(draw, usable)
     key: SshKey | None = None
     if family.applies is not None:
         wanted = tuple(t for t in (types or _ALL) if t in family.applies)

@@ -35,6 +35,7 @@ from conformance.contract import (
 from strategies.bodies import profile_keys, valid_keys
 from strategies.broken import broken_keys
 from strategies.case import Case, Outcome
+from strategies.draws import memoized, pick
 from strategies.names import (
     absent_name_part,
     empty_name_part,
@@ -70,6 +71,7 @@ def region_part(region: str) -> Part:
     return valid_part({REGION_PARAM: region}, (), "region:known")
 
 
+@memoized
 @st.composite
 def unknown_region_parts(draw: st.DrawFn, region: str = DEFAULT_REGION) -> Part:
     """A ``RegionId`` no target knows (IKP-G2) -> any 4xx. Shrinks to ``xx-nowhere-1``."""
@@ -85,6 +87,7 @@ def unknown_region_parts(draw: st.DrawFn, region: str = DEFAULT_REGION) -> Part:
     )
 
 
+@memoized
 def invalid_region_parts(region: str = DEFAULT_REGION) -> st.SearchStrategy[Part]:
     """RegionId absent, empty (IKP-G1) or unknown (IKP-G2). Shrinks to absent."""
     return st.one_of(
@@ -103,6 +106,7 @@ def known_resource_group_part(group: str) -> Part:
     return valid_part({RESOURCE_GROUP_PARAM: group}, ("IKP-G3",), "resource-group:known")
 
 
+@memoized
 @st.composite
 def unknown_resource_group_parts(draw: st.DrawFn, known: str | None = None) -> Part:
     """A resource group id nobody has (IKP-G3) -> ``InvalidResourceGroup.NotFound``."""
@@ -118,6 +122,7 @@ def unknown_resource_group_parts(draw: st.DrawFn, known: str | None = None) -> P
     )
 
 
+@memoized
 def invalid_key_parts(
     key_types: tuple[str, ...] = DOCUMENTED_KEY_TYPES,
 ) -> st.SearchStrategy[Part | KeySample]:
@@ -131,6 +136,7 @@ def invalid_key_parts(
     )
 
 
+@memoized
 def invalid_name_or_missing(prefix: str = "") -> st.SearchStrategy[Part]:
     """A name breaking IKP-N2..N4, or absent/empty (IKP-N1). Shrinks to absent."""
     return st.one_of(st.sampled_from((absent_name_part(), empty_name_part())), invalid_name_parts(prefix))
@@ -185,6 +191,7 @@ def _rg_part(draw: st.DrawFn, known_resource_group: str | None) -> list[Part]:
 
 
 # -- public request strategies ------------------------------------------------------------------
+@memoized
 @st.composite
 def valid_import_cases(
     draw: st.DrawFn,
@@ -210,6 +217,7 @@ def valid_import_cases(
     )
 
 
+@memoized
 @st.composite
 def profile_import_cases(
     draw: st.DrawFn,
@@ -223,13 +231,14 @@ def profile_import_cases(
     else valid -> success or the question's error; ``Case.profile`` says which question.
 
     Shrinks to an RFC 4716 body of an ``ssh-rsa`` 1024 key."""
-    slot = draw(st.sampled_from(slots))
+    slot = pick(draw, slots)
     name = draw(profile_name_parts(name_prefix) if slot == "name" else valid_name_parts(name_prefix))
     key = draw(profile_keys(key_types) if slot == "key" else valid_keys(key_types))
     tags = draw(profile_tag_parts() if slot == "tags" else valid_tag_parts())
     return combine([name, key, region_part(region), *_rg_part(draw, known_resource_group), tags])
 
 
+@memoized
 @st.composite
 def invalid_import_cases(
     draw: st.DrawFn,
@@ -245,7 +254,8 @@ def invalid_import_cases(
     never success. A broken name/key/region may also be an absent or empty parameter.
 
     Shrinks to one violation: the name absent."""
-    chosen = set(draw(st.lists(st.sampled_from(slots), min_size=1, max_size=max_violations, unique=True)))
+    indices = draw(st.lists(st.integers(0, len(slots) - 1), min_size=1, max_size=max_violations, unique=True))
+    chosen = {slots[i] for i in indices}
     parts: list[Part | KeySample] = [
         draw(invalid_name_or_missing(name_prefix) if "name" in chosen else valid_name_parts(name_prefix)),
         draw(invalid_key_parts(key_types) if "key" in chosen else valid_keys(key_types)),
@@ -259,6 +269,7 @@ def invalid_import_cases(
     return combine(parts)
 
 
+@memoized
 @st.composite
 def missing_parameter_cases(
     draw: st.DrawFn,
@@ -268,7 +279,7 @@ def missing_parameter_cases(
 ) -> Case:
     """Requests missing exactly one required parameter (absent or empty KeyPairName,
     PublicKeyBody or RegionId: IKP-N1, IKP-K1, IKP-G1), all else valid. Shrinks to no name."""
-    which = draw(st.sampled_from(("name", "key", "region")))
+    which = pick(draw, ("name", "key", "region"))
     empty = draw(st.booleans())
     name = (
         (empty_name_part() if empty else absent_name_part())
@@ -282,6 +293,7 @@ def missing_parameter_cases(
     return combine([name, key, reg])
 
 
+@memoized
 def import_cases(
     region: str = DEFAULT_REGION,
     name_prefix: str = "",

@@ -16,12 +16,14 @@ families need (another type name, the other version's layout, a flipped signatur
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Literal
 
 from hypothesis import strategies as st
 
 from conformance.contract import CERTIFICATE_KEY_TYPES
 from strategies.authorities import CA_KINDS, CertificateAuthority, authority
+from strategies.draws import memoized, pick
 from strategies.keys import PlainKey, plain_keys
 from strategies.sshwire import WireBlob, blob, name_data_list, string, string_list, u32, u64
 
@@ -168,38 +170,51 @@ def build_certificate(
 
 
 # -- strategies -------------------------------------------------------------------------------
-_words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-._", min_size=1, max_size=16)
+_WORD_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-._"
+_KEY_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789@.-_ "
+_SOURCE_ADDRESSES = ("10.0.0.0/8", "192.0.2.1/32", "10.0.0.0/8,2001:db8::/32")
+_COMMANDS = ("/bin/true", "echo hello", "/usr/bin/rsync --server")
 
 
+def _subset(draw: st.DrawFn, names: tuple[str, ...], max_size: int) -> list[str]:
+    """Distinct names of ``names`` (drawn as indices: no per-draw strategy objects)."""
+    indices = draw(st.lists(st.integers(0, len(names) - 1), unique=True, max_size=max_size))
+    return [names[i] for i in indices]
+
+
+@memoized
 @st.composite
 def certificate_fields(
     draw: st.DrawFn, version: Version = "v01", valid_now: bool = True
 ) -> CertificateFields:
-    """Drawn serial, key id, principals, validity window, options and extensions.
+    """Drawn nonce, serial, type, key id, principals, validity window, options, extensions.
 
-    ``valid_now`` windows include every instant from 2020 to 2100. Shrinks to a user
-    certificate with serial 0, empty key id, no principals, valid forever, no options."""
-    nonce_size = draw(st.sampled_from((16, 32)))
+    ``valid_now`` windows include every instant from 2020 to 2100. Options and extensions
+    are lexically ordered for v01; v00 constraints follow ssh-keygen 6.9's order. Shrinks
+    to a user certificate with serial 0, empty key id, no principals, valid forever, no
+    options."""
+    nonce_size = pick(draw, (16, 32))
     nonce_bytes = draw(st.binary(min_size=nonce_size, max_size=nonce_size))
+    after, before = 0, FOREVER
     if valid_now:
-        after = draw(st.one_of(st.just(0), st.integers(0, _PAST)))
-        before = draw(st.one_of(st.just(FOREVER), st.integers(_FUTURE, FOREVER)))
-    else:
-        after, before = 0, FOREVER
+        if draw(st.booleans()):
+            after = draw(st.integers(0, _PAST))
+        if draw(st.booleans()):
+            before = draw(st.integers(_FUTURE, FOREVER))
     names = CRITICAL_OPTIONS if version == "v01" else V00_CONSTRAINTS
-    chosen = draw(st.lists(st.sampled_from(names), unique=True, max_size=3))
+    chosen = _subset(draw, names, 3)
     ordered = sorted(chosen) if version == "v01" else [n for n in V00_CONSTRAINTS if n in chosen]
-    critical = tuple((n, string(draw(_option_value(n))) if n in _VALUED_OPTIONS else b"") for n in ordered)
+    critical = tuple((n, _option_value(draw, n)) for n in ordered)
     extensions: tuple[tuple[str, bytes], ...] = ()
     if version == "v01":
-        ext = draw(st.lists(st.sampled_from(EXTENSIONS), unique=True, max_size=len(EXTENSIONS)))
-        extensions = tuple((n, b"") for n in sorted(ext))
+        extensions = tuple((n, b"") for n in sorted(_subset(draw, EXTENSIONS, len(EXTENSIONS))))
+    principals = draw(st.lists(st.text(alphabet=_WORD_ALPHABET, min_size=1, max_size=16), max_size=4))
     return CertificateFields(
         nonce=nonce_bytes,
         serial=draw(st.integers(0, 2**64 - 1)) if version == "v01" else 0,
-        cert_type=draw(st.sampled_from((USER_CERT, HOST_CERT))),
-        key_id=draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789@.-_ ", max_size=40)),
-        principals=tuple(draw(st.lists(_words, max_size=4))),
+        cert_type=pick(draw, (USER_CERT, HOST_CERT)),
+        key_id=draw(st.text(alphabet=_KEY_ID_ALPHABET, max_size=40)),
+        principals=tuple(principals),
         valid_after=after,
         valid_before=before,
         critical_options=critical,
@@ -207,39 +222,44 @@ def certificate_fields(
     )
 
 
-def _option_value(name: str) -> st.SearchStrategy[str]:
+def _option_value(draw: st.DrawFn, name: str) -> bytes:
+    """The data of an option: empty for a flag, ``string(value)`` for a valued option."""
     if name == "source-address":
-        return st.sampled_from(("10.0.0.0/8", "192.0.2.1/32", "10.0.0.0/8,2001:db8::/32"))
-    return st.sampled_from(("/bin/true", "echo hello", "/usr/bin/rsync --server"))
+        return string(pick(draw, _SOURCE_ADDRESSES))
+    if name == "force-command":
+        return string(pick(draw, _COMMANDS))
+    return b""
 
 
-def authorities(
+@cache
+def signers(
     kinds: tuple[str, ...] = CA_KINDS, version: Version = "v01"
-) -> st.SearchStrategy[tuple[CertificateAuthority, str]]:
-    """(CA, signature algorithm) pairs. v00 CAs sign RSA with ``ssh-rsa`` only (the v00 era
-    predates rsa-sha2). Shrinks to the Ed25519 CA."""
-    pairs = [
+) -> tuple[tuple[CertificateAuthority, str], ...]:
+    """(CA, signature algorithm) pairs, Ed25519 first. v00 CAs sign RSA with ``ssh-rsa`` only
+    (the v00 era predates rsa-sha2)."""
+    return tuple(
         (authority(kind), alg)
         for kind in kinds
         for alg in authority(kind).algorithms
-        if version == "v01" or (alg != "rsa-sha2-256" and alg != "rsa-sha2-512")
-    ]
-    return st.sampled_from(pairs)
+        if version == "v01" or not alg.startswith("rsa-sha2-")
+    )
 
 
+@memoized
 @st.composite
 def certificates(
     draw: st.DrawFn,
     types: tuple[str, ...] = CERTIFICATE_KEY_TYPES,
     ca_kinds: tuple[str, ...] = CA_KINDS,
 ) -> Certificate:
-    """Valid certificates of the documented certificate types, valid now, really signed.
+    """Valid certificates of the documented certificate types, valid now, really signed by a
+    CA of ``ca_kinds`` with each algorithm it has.
 
     Shrinks to the first type listed (``ssh-rsa-cert-v00``), the Ed25519 CA, minimal fields."""
-    cert_type = draw(st.sampled_from(types))
+    cert_type = pick(draw, types)
     version = version_of(cert_type)
     subject = draw(plain_keys((plain_type_of(cert_type),)))
-    ca, alg = draw(authorities(ca_kinds, version))
+    ca, alg = pick(draw, signers(ca_kinds, version))
     fields = draw(certificate_fields(version))
     return build_certificate(subject, fields, ca, alg, version=version)
 

@@ -14,6 +14,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from hypothesis import strategies as st
 
+from strategies.draws import memoized, pick
+
 RFC4716_BEGIN = "---- BEGIN SSH2 PUBLIC KEY ----"
 RFC4716_END = "---- END SSH2 PUBLIC KEY ----"
 RFC4716_MAX_LINE = 72  # bytes, excluding the line end (RFC 4716 section 3)
@@ -77,6 +79,7 @@ def pem_spki(public_key: Any) -> str:
 _COMMENT_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@.-_:+=/ "
 
 
+@memoized
 @st.composite
 def comments(draw: st.DrawFn) -> str:
     """A one-line key comment (``user@host``-like, inner spaces allowed, none at the ends).
@@ -86,6 +89,7 @@ def comments(draw: st.DrawFn) -> str:
     return text or "a"
 
 
+@memoized
 def optional_comments() -> st.SearchStrategy[str | None]:
     """No comment, or a comment (IKP-K2 allows both). Shrinks to no comment."""
     return st.one_of(st.none(), comments())
@@ -98,6 +102,7 @@ _HEADER_VALUE = st.text(
 ).map(lambda s: s.strip() or "x")
 
 
+@memoized
 @st.composite
 def rfc4716_headers(draw: st.DrawFn) -> tuple[tuple[str, str], ...]:
     """RFC 4716 headers: ``Comment`` (quoted or not), ``Subject``, private ``x-`` tags.
@@ -108,21 +113,19 @@ def rfc4716_headers(draw: st.DrawFn) -> tuple[tuple[str, str], ...]:
         value = draw(_HEADER_VALUE)
         headers.append(("Comment", f'"{value}"' if draw(st.booleans()) else value))
     if draw(st.booleans()):
-        headers.append(("Subject", draw(st.sampled_from(("root", "user", "ikp-suite")))))
+        headers.append(("Subject", pick(draw, ("root", "user", "ikp-suite"))))
     if draw(st.booleans()):
         headers.append(("x-ikp-note", draw(_HEADER_VALUE)))
     return tuple(headers)
 
 
-@st.composite
-def rfc4716_texts(draw: st.DrawFn, blob: bytes) -> str:
-    """RFC 4716 blocks of ``blob`` with drawn headers, body width and line ends.
-
-    Shrinks to no headers, 70 columns (ssh-keygen's), LF."""
+def draw_rfc4716(draw: st.DrawFn, blob: bytes) -> str:
+    """An RFC 4716 block of ``blob`` with drawn headers, body width and line ends (for use
+    inside a composite). Shrinks to no headers, 70 columns (ssh-keygen's), LF."""
     return rfc4716(
         blob,
         draw(rfc4716_headers()),
-        width=draw(st.one_of(st.just(70), st.integers(4, RFC4716_MAX_LINE))),
-        header_width=draw(st.one_of(st.just(RFC4716_MAX_LINE), st.integers(16, RFC4716_MAX_LINE))),
-        newline=draw(st.sampled_from(("\n", "\r\n"))),
+        width=draw(st.integers(4, RFC4716_MAX_LINE)) if draw(st.booleans()) else 70,
+        header_width=draw(st.integers(16, RFC4716_MAX_LINE)) if draw(st.booleans()) else RFC4716_MAX_LINE,
+        newline=pick(draw, ("\n", "\r\n")),
     )

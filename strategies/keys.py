@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from hypothesis import strategies as st
 
 from conformance.contract import DSA_KEY_SIZE, ECDSA_CURVES, PLAIN_KEY_TYPES, RSA_KEY_SIZES
+from strategies.draws import memoized, pick
 from strategies.sshwire import Field, WireBlob, blob, mpint, string
 
 RSA_EXPONENT = 65537
@@ -143,15 +144,17 @@ def rsa_modulus(bits: int, seed: bytes) -> int:
 _seeds = st.binary(min_size=16, max_size=16)
 
 
+@memoized
 @st.composite
 def rsa_keys(draw: st.DrawFn, sizes: tuple[int, ...] = RSA_KEY_SIZES) -> PlainKey:
     """``ssh-rsa`` keys of the given modulus sizes (default 1024..4096 bits).
 
     Shrinks to the first size (1024) and the modulus ``2^(bits-1) + 1``-ish of the zero seed."""
-    bits = draw(st.sampled_from(sizes))
+    bits = pick(draw, sizes)
     return rsa_key(rsa_modulus(bits, draw(_seeds)))
 
 
+@memoized
 @st.composite
 def dsa_keys(draw: st.DrawFn) -> PlainKey:
     """``ssh-dss`` 1024-bit keys over the fixed domain, ``y = g^x mod p``. Shrinks to ``x = 1``."""
@@ -161,14 +164,16 @@ def dsa_keys(draw: st.DrawFn) -> PlainKey:
     return key
 
 
+@memoized
 @st.composite
 def ecdsa_keys(draw: st.DrawFn, curve_ids: tuple[str, ...] = CURVE_IDS) -> PlainKey:
     """ECDSA keys on the given curves (default all three). Shrinks to P-256 and scalar 1."""
-    curve_id = draw(st.sampled_from(curve_ids))
+    curve_id = pick(draw, curve_ids)
     scalar = draw(st.integers(1, 2 ** (ECDSA_CURVES[curve_id] - 1)))
     return ecdsa_key_from_scalar(curve_id, scalar)
 
 
+@memoized
 @st.composite
 def ed25519_keys(draw: st.DrawFn) -> PlainKey:
     """``ssh-ed25519`` keys (undocumented type; for IKP-K3 and for certificates of it)."""
@@ -177,6 +182,7 @@ def ed25519_keys(draw: st.DrawFn) -> PlainKey:
     return ed25519_key(private.public_key().public_bytes_raw())
 
 
+@memoized
 def plain_keys(types: tuple[str, ...] = PLAIN_KEY_TYPES) -> st.SearchStrategy[PlainKey]:
     """Plain keys of the given documented types, in the contract's order (``ssh-rsa`` first).
 
@@ -187,6 +193,7 @@ def plain_keys(types: tuple[str, ...] = PLAIN_KEY_TYPES) -> st.SearchStrategy[Pl
     return st.sampled_from(types).flatmap(keys_of_type)
 
 
+@memoized
 def keys_of_type(key_type: str) -> st.SearchStrategy[PlainKey]:
     """Keys of one plain documented type (``ssh-rsa`` in all four sizes)."""
     if key_type == "ssh-rsa":

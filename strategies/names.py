@@ -22,6 +22,7 @@ from conformance.contract import (
     NAME_PROFILE_EXTRA_CHARACTERS,
 )
 from strategies.case import Outcome
+from strategies.draws import edge_or_between, joined, memoized, pick
 from strategies.samples import Part, Validity, valid_part
 
 PARAM = "KeyPairName"
@@ -67,11 +68,20 @@ def _check_prefix(prefix: str) -> None:
         raise ValueError("name prefix leaves no room for a name")
 
 
-def _fill(length: int) -> st.SearchStrategy[str]:
-    # lists of sampled characters shrink towards NAME_CHARACTERS[0] ("a"); st.text would go to "0"
-    return st.lists(st.sampled_from(NAME_CHARACTERS), min_size=length, max_size=length).map("".join)
+def _fill(draw: st.DrawFn, length: int) -> str:
+    """``length`` allowed characters; shrinks towards ``a`` (NAME_CHARACTERS[0])."""
+    return joined(draw, NAME_CHARACTERS, length)
 
 
+def draw_valid_name(draw: st.DrawFn, prefix: str = "", max_length: int = NAME_MAX_LENGTH) -> str:
+    """A valid name starting with ``prefix``, at most ``max_length`` long (inside a composite)."""
+    shortest = max(NAME_MIN_LENGTH, len(prefix) + 1)
+    length = edge_or_between(draw, shortest, max_length)
+    head = prefix or pick(draw, FIRST_CHARACTERS)
+    return head + _fill(draw, length - len(head))
+
+
+@memoized
 @st.composite
 def valid_names(draw: st.DrawFn, prefix: str = "") -> str:
     """Valid ``KeyPairName`` strings (IKP-N2..N4) starting with ``prefix``.
@@ -79,67 +89,52 @@ def valid_names(draw: st.DrawFn, prefix: str = "") -> str:
     Lengths run from max(2, len(prefix) + 1) to 128, both edges drawn often; the rest is drawn
     from the whole allowed alphabet. Shrinks to the shortest name (``aa`` without a prefix)."""
     _check_prefix(prefix)
-    shortest = max(NAME_MIN_LENGTH, len(prefix) + 1)
-    length = draw(
-        st.one_of(st.sampled_from((shortest, NAME_MAX_LENGTH)), st.integers(shortest, NAME_MAX_LENGTH))
-    )
-    head = prefix or draw(st.sampled_from(FIRST_CHARACTERS))
-    return head + draw(_fill(length - len(head)))
+    return draw_valid_name(draw, prefix)
 
 
+@memoized
 @st.composite
 def valid_name_parts(draw: st.DrawFn, prefix: str = "") -> Part:
     """Valid names as request parts. Shrinks like ``valid_names``."""
-    name = draw(valid_names(prefix))
-    edge = (
-        "length-min" if len(name) == NAME_MIN_LENGTH else "length-max" if len(name) == NAME_MAX_LENGTH else ""
-    )
-    return valid_part(
-        {PARAM: name}, ("IKP-N2", "IKP-N3", "IKP-N4"), f"name:valid{'-' + edge if edge else ''}"
-    )
+    _check_prefix(prefix)
+    name = draw_valid_name(draw, prefix)
+    edge = {NAME_MIN_LENGTH: "-length-min", NAME_MAX_LENGTH: "-length-max"}.get(len(name), "")
+    return valid_part({PARAM: name}, ("IKP-N2", "IKP-N3", "IKP-N4"), f"name:valid{edge}")
 
 
 def _invalid(name: str, requirement: str, rule: str) -> Part:
     return Part({PARAM: name}, Validity.INVALID, frozenset({MALFORMED_NAME}), (requirement,), f"name:{rule}")
 
 
-@st.composite
 def _too_short(draw: st.DrawFn, prefix: str) -> Part:
-    return _invalid(draw(st.sampled_from(FIRST_CHARACTERS)), "IKP-N2", "length-1")
+    return _invalid(pick(draw, FIRST_CHARACTERS), "IKP-N2", "length-1")
 
 
-@st.composite
 def _too_long(draw: st.DrawFn, prefix: str) -> Part:
-    length = draw(
-        st.one_of(st.just(NAME_MAX_LENGTH + 1), st.integers(NAME_MAX_LENGTH + 1, 4 * NAME_MAX_LENGTH))
-    )
+    length = edge_or_between(draw, NAME_MAX_LENGTH + 1, 4 * NAME_MAX_LENGTH)
     head = prefix or "a"
-    return _invalid(
-        head + draw(_fill(length - len(head))), "IKP-N2", f"length-{'129' if length == 129 else 'over-129'}"
-    )
+    rule = "length-129" if length == NAME_MAX_LENGTH + 1 else "length-over-129"
+    return _invalid(head + _fill(draw, length - len(head)), "IKP-N2", rule)
 
 
-@st.composite
 def _bad_first(draw: st.DrawFn, prefix: str) -> Part:
-    cls = draw(st.sampled_from(sorted(BAD_FIRST_CLASSES)))
-    first = draw(st.sampled_from(BAD_FIRST_CLASSES[cls]))
-    rest = prefix + draw(_fill(draw(st.integers(max(0, 1 - len(prefix)), 20))))
+    cls = pick(draw, tuple(BAD_FIRST_CLASSES))
+    first = pick(draw, BAD_FIRST_CLASSES[cls])
+    rest = prefix + _fill(draw, draw(st.integers(max(0, 1 - len(prefix)), 20)))
     return _invalid((first + rest)[:NAME_MAX_LENGTH], "IKP-N3", f"first-{cls}")
 
 
-@st.composite
 def _forbidden(draw: st.DrawFn, prefix: str) -> Part:
-    cls = draw(st.sampled_from(list(FORBIDDEN_CLASSES)))
-    bad = draw(st.sampled_from(FORBIDDEN_CLASSES[cls]))
-    base = draw(valid_names(prefix).filter(lambda n: len(n) + len(bad) <= NAME_MAX_LENGTH))
+    cls = pick(draw, tuple(FORBIDDEN_CLASSES))
+    bad = pick(draw, FORBIDDEN_CLASSES[cls])
+    base = draw_valid_name(draw, prefix, NAME_MAX_LENGTH - len(bad))
     position = draw(st.integers(max(1, len(prefix)), len(base)))
     return _invalid(base[:position] + bad + base[position:], "IKP-N4", f"forbidden-{cls}")
 
 
-@st.composite
 def _url_prefix(draw: st.DrawFn, prefix: str) -> Part:
-    scheme = draw(st.sampled_from(FORBIDDEN_NAME_PREFIXES))
-    rest = prefix + draw(_fill(draw(st.integers(1, 20))))
+    scheme = pick(draw, FORBIDDEN_NAME_PREFIXES)
+    rest = prefix + _fill(draw, draw(st.integers(1, 20)))
     return _invalid(scheme + rest, "IKP-N4", f"starts-{scheme.rstrip(':/')}")
 
 
@@ -153,6 +148,7 @@ _INVALID_BUILDERS = {
 }
 
 
+@memoized
 @st.composite
 def invalid_name_parts(
     draw: st.DrawFn, prefix: str = "", rules: tuple[str, ...] = INVALID_NAME_RULES
@@ -162,9 +158,9 @@ def invalid_name_parts(
     Rules: length 1, length 129 and beyond, a bad first character (digit, ``:``, ``_``, ``-``),
     a forbidden character class (space, ``/``, ``@``, ``*``, ``+``, ``=``, ``,``, quotes,
     controls, emoji, other symbols) inside an otherwise valid name, an ``http://``/``https://``
-    start. Shrinks to a one-letter name."""
-    rule = draw(st.sampled_from(rules))
-    return draw(_INVALID_BUILDERS[rule](prefix))
+    start. Where the rule allows, the name still contains ``prefix``. Shrinks to a one-letter
+    name."""
+    return _INVALID_BUILDERS[pick(draw, rules)](draw, prefix)
 
 
 def empty_name_part() -> Part:
@@ -189,17 +185,17 @@ def absent_name_part() -> Part:
     )
 
 
+@memoized
 @st.composite
 def profile_name_parts(draw: st.DrawFn, prefix: str = "") -> Part:
     """Names whose acceptance is a Profile question (IKP-N5): a non-ASCII letter (CJK,
     accented, Cyrillic) anywhere including first, or a ``.``; otherwise valid.
 
     Accepted or ``InvalidKeyPairName.Malformed``. Shrinks to a CJK letter first."""
-    kinds = (*NON_ASCII_LETTERS, "dot")
-    kind = draw(st.sampled_from(kinds))
+    kind = pick(draw, (*NON_ASCII_LETTERS, "dot"))
     extra = NAME_PROFILE_EXTRA_CHARACTERS if kind == "dot" else NON_ASCII_LETTERS[kind]
-    char = draw(st.sampled_from(extra))
-    base = draw(valid_names(prefix).filter(lambda n: len(n) < NAME_MAX_LENGTH))
+    char = pick(draw, extra)
+    base = draw_valid_name(draw, prefix, NAME_MAX_LENGTH - 1)
     first = kind != "dot" and draw(st.booleans())
     if first:
         name = char + base

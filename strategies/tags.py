@@ -24,6 +24,7 @@ from conformance.contract import (
     TAG_VALUE_MIN_LENGTH,
 )
 from strategies.case import Outcome
+from strategies.draws import edge_or_between, joined, memoized, pick
 from strategies.samples import Part, Validity, valid_part
 
 ANY_CLIENT_ERROR = Outcome.any_client_error()
@@ -68,25 +69,33 @@ def _clean_value(value: str) -> bool:
     )
 
 
-def _text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
-    size = st.one_of(st.sampled_from((min_size, max_size)), st.integers(min_size, max_size))
-    return size.flatmap(
-        lambda n: st.lists(st.sampled_from(TAG_CHARACTERS), min_size=n, max_size=n).map("".join)
-    )
+@memoized
+def _texts(min_size: int, max_size: int) -> st.SearchStrategy[str]:
+    """Text of ``TAG_CHARACTERS``, ``min_size..max_size`` long (edges often); shrinks to the
+    shortest run of ``a``."""
+
+    @st.composite
+    def text(draw: st.DrawFn) -> str:
+        return joined(draw, TAG_CHARACTERS, edge_or_between(draw, min_size, max_size))
+
+    return text()
 
 
+@memoized
 def tag_keys() -> st.SearchStrategy[str]:
     """Valid tag keys: 1..128 characters, no ``acs:``/``aliyun`` start, no ``http(s)://``.
     Shrinks to ``a``."""
-    return _text(TAG_KEY_MIN_LENGTH, TAG_KEY_MAX_LENGTH).filter(_clean_key)
+    return _texts(TAG_KEY_MIN_LENGTH, TAG_KEY_MAX_LENGTH).filter(_clean_key)
 
 
+@memoized
 def tag_values() -> st.SearchStrategy[str]:
     """Valid tag values: 0..128 characters (empty allowed), no ``acs:`` start (that is
     Profile), no ``http(s)://``. Shrinks to the empty value."""
-    return _text(TAG_VALUE_MIN_LENGTH, TAG_VALUE_MAX_LENGTH).filter(_clean_value)
+    return _texts(TAG_VALUE_MIN_LENGTH, TAG_VALUE_MAX_LENGTH).filter(_clean_value)
 
 
+@memoized
 @st.composite
 def valid_tag_lists(draw: st.DrawFn, min_count: int = 0, max_count: int = TAG_MAX_COUNT) -> list[Tag]:
     """0..20 valid tags with distinct keys, numbered N = 1..count. Shrinks to no tags."""
@@ -94,6 +103,7 @@ def valid_tag_lists(draw: st.DrawFn, min_count: int = 0, max_count: int = TAG_MA
     return [(n, key, draw(tag_values())) for n, key in enumerate(keys, start=1)]
 
 
+@memoized
 @st.composite
 def valid_tag_parts(draw: st.DrawFn, max_count: int = TAG_MAX_COUNT) -> Part:
     """Valid tag sets as request parts (IKP-TG1). Shrinks to no tags (an empty part)."""
@@ -110,7 +120,7 @@ def _insert(draw: st.DrawFn, tags: list[Tag], key: str | None, value: str | None
 
 
 def _embed(draw: st.DrawFn, word: str, max_size: int) -> str:
-    base = draw(_text(0, max_size - len(word)))
+    base = draw(_texts(0, max_size - len(word)))
     position = draw(st.integers(0, len(base)))
     return base[:position] + word + base[position:]
 
@@ -129,6 +139,7 @@ INVALID_TAG_RULES = (
 )
 
 
+@memoized
 @st.composite
 def invalid_tag_parts(draw: st.DrawFn, rules: tuple[str, ...] = INVALID_TAG_RULES) -> Part:
     """Tag sets that break exactly one IKP-TG2 rule among otherwise valid tags -> any 4xx.
@@ -136,34 +147,34 @@ def invalid_tag_parts(draw: st.DrawFn, rules: tuple[str, ...] = INVALID_TAG_RULE
     Rules: empty key; key over 128; key starting ``acs:``/``aliyun``; key or value containing
     ``http://``/``https://``; value over 128; N = 0; N = 21 or beyond; 21 tags; a value sent
     without its key. Shrinks to an empty key alone."""
-    rule = draw(st.sampled_from(rules))
+    rule = pick(draw, rules)
     others = draw(valid_tag_lists(max_count=TAG_MAX_COUNT - 1))
     value = draw(tag_values())
     detail = rule
     if rule == "empty-key":
         tags = _insert(draw, others, "", value)
     elif rule == "key-too-long":
-        tags = _insert(draw, others, draw(_text(TAG_KEY_MAX_LENGTH + 1, 3 * TAG_KEY_MAX_LENGTH)), value)
+        tags = _insert(draw, others, draw(_texts(TAG_KEY_MAX_LENGTH + 1, 3 * TAG_KEY_MAX_LENGTH)), value)
     elif rule == "key-forbidden-prefix":
-        prefix = draw(st.sampled_from(TAG_KEY_FORBIDDEN_PREFIXES))
+        prefix = pick(draw, TAG_KEY_FORBIDDEN_PREFIXES)
         detail = f"key-starts-{prefix.rstrip(':')}"
-        tags = _insert(draw, others, prefix + draw(_text(0, TAG_KEY_MAX_LENGTH - len(prefix))), value)
+        tags = _insert(draw, others, prefix + draw(_texts(0, TAG_KEY_MAX_LENGTH - len(prefix))), value)
     elif rule == "key-url":
-        word = draw(st.sampled_from(TAG_FORBIDDEN_SUBSTRINGS))
+        word = pick(draw, TAG_FORBIDDEN_SUBSTRINGS)
         detail = f"key-contains-{word.rstrip(':/')}"
         tags = _insert(draw, others, _embed(draw, word, TAG_KEY_MAX_LENGTH), value)
     elif rule == "value-too-long":
-        long_value = draw(_text(TAG_VALUE_MAX_LENGTH + 1, 3 * TAG_VALUE_MAX_LENGTH))
-        tags = _insert(draw, others, draw(_fresh_key(others)), long_value)
+        long_value = draw(_texts(TAG_VALUE_MAX_LENGTH + 1, 3 * TAG_VALUE_MAX_LENGTH))
+        tags = _insert(draw, others, _fresh_key(draw, others), long_value)
     elif rule == "value-url":
-        word = draw(st.sampled_from(TAG_FORBIDDEN_SUBSTRINGS))
+        word = pick(draw, TAG_FORBIDDEN_SUBSTRINGS)
         detail = f"value-contains-{word.rstrip(':/')}"
-        tags = _insert(draw, others, draw(_fresh_key(others)), _embed(draw, word, TAG_VALUE_MAX_LENGTH))
+        tags = _insert(draw, others, _fresh_key(draw, others), _embed(draw, word, TAG_VALUE_MAX_LENGTH))
     elif rule == "index-zero":
-        tags = [*others, (0, draw(_fresh_key(others)), value)]
+        tags = [*others, (0, _fresh_key(draw, others), value)]
     elif rule == "index-over-max":
         n = draw(st.one_of(st.just(TAG_MAX_COUNT + 1), st.integers(TAG_MAX_COUNT + 1, 1000)))
-        tags = [*others, (n, draw(_fresh_key(others)), value)]
+        tags = [*others, (n, _fresh_key(draw, others), value)]
     elif rule == "too-many-tags":
         tags = draw(valid_tag_lists(min_count=TAG_MAX_COUNT + 1, max_count=TAG_MAX_COUNT + 5))
     else:  # value-without-key
@@ -176,21 +187,22 @@ def invalid_tag_parts(draw: st.DrawFn, rules: tuple[str, ...] = INVALID_TAG_RULE
 PROFILE_TAG_RULES = ("value-starts-acs", "duplicate-key")
 
 
+@memoized
 @st.composite
 def profile_tag_parts(draw: st.DrawFn) -> Part:
     """IKP-TG3 Profile cases: a value starting ``acs:``, or the same key twice.
 
     Accepted, or any 4xx. Shrinks to an ``acs:`` value alone."""
-    rule = draw(st.sampled_from(PROFILE_TAG_RULES))
+    rule = pick(draw, PROFILE_TAG_RULES)
     others = draw(valid_tag_lists(max_count=TAG_MAX_COUNT - 2))
     if rule == "value-starts-acs":
         prefix = TAG_VALUE_FORBIDDEN_PREFIXES_SEED[0]
-        value = prefix + draw(_text(0, TAG_VALUE_MAX_LENGTH - len(prefix)))
-        tags = _insert(draw, others, draw(_fresh_key(others)), value)
+        value = prefix + draw(_texts(0, TAG_VALUE_MAX_LENGTH - len(prefix)))
+        tags = _insert(draw, others, _fresh_key(draw, others), value)
         question = "IKP-TG3: is a tag value starting with 'acs:' accepted?"
     else:
         if others:
-            key = draw(st.sampled_from([k for _, k, _ in others if k is not None]))
+            key = pick(draw, [k for _, k, _ in others if k is not None])
             tags = _insert(draw, others, key, draw(tag_values()))
         else:
             key = draw(tag_keys())
@@ -201,7 +213,12 @@ def profile_tag_parts(draw: st.DrawFn) -> Part:
     )
 
 
-def _fresh_key(tags: list[Tag]) -> st.SearchStrategy[str]:
+def _fresh_key(draw: st.DrawFn, tags: list[Tag]) -> str:
     """A valid key that no tag of ``tags`` has (so only the intended rule breaks)."""
     taken = {k.lower() for _, k, _ in tags if k is not None}
-    return tag_keys().filter(lambda k: k.lower() not in taken)
+    key = draw(tag_keys())
+    suffix = 0
+    while key.lower() in taken:
+        suffix += 1
+        key = f"{key[: TAG_KEY_MAX_LENGTH - 4]}-{suffix}"
+    return key

@@ -1,0 +1,56 @@
+"""Small drawing helpers shared by the composite strategies, chosen for speed.
+
+Hypothesis caches ``st.integers``, ``st.binary``, ``st.text`` and ``st.lists`` by their
+arguments but builds (and validates) a new strategy for every ``st.sampled_from`` call, which
+inside a composite costs more than the key it picks. ``pick`` draws an index instead: the same
+distribution and the same shrinking (towards the first item), with no new strategy.
+``memoized`` gives composites called inside other composites one strategy object per
+argument tuple, for the same reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache, wraps
+from typing import ParamSpec, TypeVar
+
+from hypothesis import strategies as st
+
+T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
+
+
+def pick(draw: st.DrawFn, items: Sequence[T]) -> T:
+    """One of ``items``; shrinks towards ``items[0]``."""
+    if not items:
+        raise ValueError("nothing to pick from")
+    return items[draw(st.integers(0, len(items) - 1))]
+
+
+def edge_or_between(draw: st.DrawFn, low: int, high: int) -> int:
+    """An integer in ``low..high``, either edge often; shrinks to ``low``."""
+    if draw(st.booleans()):
+        return low if not draw(st.booleans()) else high
+    return draw(st.integers(low, high))
+
+
+def joined(draw: st.DrawFn, alphabet: str, size: int) -> str:
+    """``size`` characters of ``alphabet``; shrinks towards ``alphabet[0]`` repeated."""
+    return "".join(
+        alphabet[i] for i in draw(st.lists(st.integers(0, len(alphabet) - 1), min_size=size, max_size=size))
+    )
+
+
+def memoized(factory: Callable[P, R]) -> Callable[P, R]:
+    """``functools.cache`` for strategy factories that keeps their signature for type checkers.
+
+    A composite called inside another composite builds a new strategy object per draw unless
+    the factory is memoized; the arguments are hashable (tuples, strings, numbers, None)."""
+    cached = cache(factory)
+
+    @wraps(factory)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        return cached(*args, **kwargs)  # type: ignore[arg-type]
+
+    return wrapper
