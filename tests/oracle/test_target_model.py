@@ -346,3 +346,19 @@ def test_threads_racing_through_model_and_oracle() -> None:
         model.observe(case, ex)
     assert judge_race(exchanges).passed
     assert model.created() == [(REGION, "Key-x")]
+
+
+def test_invalid_cases_gain_alternatives_but_not_requirement_ids() -> None:
+    model = TargetModel(quota=1)
+    _import(model, "Key-1")
+    case = error_case(contract.INVALID_PUBLIC_KEY_BODY, name="Key-1", requirements=("IKP-K3",))
+    adjusted = model.adjust(case)
+    assert adjusted.outcomes == frozenset({Outcome.error(contract.INVALID_PUBLIC_KEY_BODY), EXISTS, QUOTA})
+    assert adjusted.requirements == ("IKP-K3",)
+    assert adjusted.profile is None
+    elsewhere = error_case(contract.INVALID_PUBLIC_KEY_BODY, name="key-1", requirements=("IKP-K3",))
+    elsewhere = Case(
+        {**elsewhere.params, "RegionId": OTHER_REGION}, elsewhere.outcomes, elsewhere.requirements
+    )
+    moved = model.adjust(elsewhere)
+    assert EXISTS in moved.outcomes and moved.requirements == ("IKP-K3",) and moved.profile is None
