@@ -94,7 +94,8 @@ class TargetModel:
     # -- what is there -------------------------------------------------------------------------
     def preexisting(self, region: str, count: int, names: Iterable[str] = ()) -> None:
         """Key pairs already in ``region`` that the suite did not create: ``count`` in all,
-        ``names`` those of them known by name (a name there is a duplicate, IKP-N6)."""
+        ``names`` those of them known by name (a name there is a duplicate, IKP-N6).
+        Replaces what an earlier call said about ``region`` (a resync after DescribeKeyPairs)."""
         named = set(names)
         if count < len(named):
             raise ValueError(f"count {count} is less than the {len(named)} names given")

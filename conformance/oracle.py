@@ -64,19 +64,20 @@ FINGERPRINT_FORMAT = re.compile(
 )
 _REQ_ID_PREFIX = re.compile(r"^\s*(IKP-[A-Z]+\d+)\s*[:\-]?\s*")
 
-# Codes that say "the target does not implement this operation" (Extended: UNSUPPORTED).
-_UNSUPPORTED_CODES = frozenset({contract.ACTION_NOT_FOUND.code, "InvalidApi.NotFound"})
+# Statuses that, without a documented code, say "no such operation" (Extended: UNSUPPORTED).
+_UNSUPPORTED_STATUSES = (404, 405, 501)
 
 
 # -- small helpers (public: the reports and the state machine use them) ---------------------
 
 
 def is_retryable(code: str | None) -> bool:
-    """True for codes that mean "try again later", never a verdict (``Throttling*``,
-    ``ServiceUnavailable``; Terraform also retries any code containing ``Throttling``)."""
+    """True for codes that mean "try again later", never a verdict: a code starting with one
+    of ``contract.RETRYABLE_CODE_PREFIXES``, or one of them after a dot (Terraform retries
+    ``Rejected.Throttling`` too)."""
     if not code:
         return False
-    return any(code.startswith(p) for p in contract.RETRYABLE_CODE_PREFIXES) or "Throttling" in code
+    return any(code.startswith(p) or f".{p}" in code for p in contract.RETRYABLE_CODE_PREFIXES)
 
 
 def _outcome_order(o: Outcome) -> tuple[int, int, str]:
@@ -469,14 +470,17 @@ class ExpectedKeyPair:
 
 
 def _unsupported(exchange: Exchange, req_id: str, action: str) -> Verdict | None:
-    """UNSUPPORTED when the target does not implement ``action`` (Extended tier).
+    """UNSUPPORTED when the target does not implement ``action`` (Extended tier):
+    ``InvalidAction.NotFound``, or 404/405/501 with no code or an undocumented one (a
+    documented code such as ``InvalidRegionId.NotFound`` is a real answer, judged FAIL).
 
     The verdict lists no requirement, so recording it counts nothing; the caller marks the
     requirement with ``RunResults.mark_unsupported(req_id, verdict.reasons[0])``.
     """
     code = _text(exchange.field("Code"))
     status = exchange.status or 0
-    if code in _UNSUPPORTED_CODES or (not code and status in (404, 405, 501)):
+    undocumented = not code or code not in contract.ERRORS_BY_CODE  # e.g. InvalidApi.NotFound
+    if code == contract.ACTION_NOT_FOUND.code or (undocumented and status in _UNSUPPORTED_STATUSES):
         label = f"{status} {code}" if code else str(status)
         return Verdict(Status.UNSUPPORTED, (), reasons=(f"{req_id}: {action} not supported ({label})",))
     return None

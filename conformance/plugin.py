@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from conformance import contract, profiles
-from conformance.results import RESULTS_KEY, RunResults
+from conformance.results import RESULTS_KEY, RunResults, Verdicts
 
 if TYPE_CHECKING:
     from conformance.suite import Suite
@@ -161,6 +161,30 @@ def ikp(pytestconfig: pytest.Config, ikp_results: RunResults) -> Iterator[Suite]
         pytestconfig.stash[_SUITE_KEY] = suite
         yield suite
     ikp_results.capabilities.update(suite.capabilities.as_dict())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that fill a region's quota run last (a target without DeleteKeyPairs stays full
+    afterwards); the serial ones share one xdist group (``--dist loadgroup``)."""
+    for item in items:
+        if item.get_closest_marker("serial") is not None:
+            item.add_marker(pytest.mark.xdist_group("ikp-serial"))
+    items.sort(key=lambda item: item.get_closest_marker("quota") is not None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
+    """The coverage gate: a suite run exits 0 only when the verdict is *conformant* (every
+    Core requirement exercised and passed). With ``--baseline`` the baseline decides."""
+    yield
+    config = session.config
+    results = config.stash.get(RESULTS_KEY, None)
+    if results is None or not results.meta.get("suite_ran") or hasattr(config, "workerinput"):
+        return
+    if config.getoption("baseline", default=None):
+        return
+    if session.exitstatus == pytest.ExitCode.OK and results.verdict() != Verdicts.CONFORMANT:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(trylast=True)

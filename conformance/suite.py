@@ -32,7 +32,12 @@ from conformance.reproduce import command_for
 from conformance.results import RunResults
 from conformance.target import Credentials, Target, TargetConfig, list_at
 from conformance.verdict import Status, Verdict
+from strategies.bodies import key_sample
 from strategies.case import Case
+from strategies.cases import combine, region_part
+from strategies.encodings import openssh_line
+from strategies.keys import rsa_key, rsa_modulus
+from strategies.samples import Validity, valid_part
 
 # After this many exchanges in a row without an answer the target is taken as gone: later
 # sends are not attempted (so Hypothesis cannot spend minutes shrinking against a dead
@@ -41,6 +46,22 @@ MAX_CONSECUTIVE_TRANSPORT_ERRORS = 5
 # A long Hypothesis test deletes what it created once fewer slots than this are left, so
 # that valid cases keep meaning "success" (the quota tests switch this off).
 AUTO_CLEANUP_ROOM = 50
+
+
+NAME_REQUIREMENTS = ("IKP-N2", "IKP-N3", "IKP-N4")
+
+
+def simple_case(name: str, region: str, seed: bytes | None = None) -> Case:
+    """A valid import of an RSA-1024 key under ``name`` (no tags, no group): the cheapest
+    valid request, for the state tests that send hundreds of them."""
+    key = rsa_key(rsa_modulus(1024, seed or secrets.token_bytes(16)))
+    sample = key_sample(
+        key, openssh_line(key.key_type, key.blob.data), encoding="openssh", validity=Validity.VALID,
+        requirements=("IKP-K2", "IKP-R2"), rule="rsa-1024",
+    )  # fmt: skip
+    return combine(
+        [valid_part({"KeyPairName": name}, NAME_REQUIREMENTS, "name"), sample, region_part(region)]
+    )
 
 
 class TargetGone(Exception):

@@ -23,28 +23,9 @@ from hypothesis.stateful import (
 from conformance import contract
 from conformance.exchange import Exchange
 from conformance.marks import requires
-from conformance.suite import Suite
+from conformance.suite import Suite, simple_case
 from conformance.verdict import Status, Verdict
 from strategies import cases
-from strategies.bodies import key_sample
-from strategies.case import Case
-from strategies.encodings import openssh_line
-from strategies.keys import rsa_key, rsa_modulus
-from strategies.samples import Validity, valid_part
-
-NAME_REQS = ("IKP-N2", "IKP-N3", "IKP-N4")
-
-
-def simple_case(name: str, region: str, seed: bytes | None = None) -> Case:
-    """A valid import of an RSA-1024 key (no tags, no group): the cheapest valid request."""
-    key = rsa_key(rsa_modulus(1024, seed or secrets.token_bytes(16)))
-    sample = key_sample(
-        key, openssh_line(key.key_type, key.blob.data), encoding="openssh", validity=Validity.VALID,
-        requirements=("IKP-K2", "IKP-R2"), rule="rsa-1024",
-    )  # fmt: skip
-    return cases.combine(
-        [valid_part({"KeyPairName": name}, NAME_REQS, "name"), sample, cases.region_part(region)]
-    )
 
 
 def _fill(ikp: Suite, region: str, up_to: int) -> None:
