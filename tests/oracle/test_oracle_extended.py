@@ -237,3 +237,10 @@ def test_race_at_the_quota_never_exceeds_the_free_slots() -> None:
 def test_race_with_a_lost_answer_is_error() -> None:
     verdict = judge_race([success_json(), exchange(None, transport_error="timeout")])
     assert verdict.status is Status.ERROR
+
+
+def test_unsupported_needs_an_undocumented_answer() -> None:
+    undocumented = error_json(contract.ACTION_NOT_FOUND, Code="InvalidApi.NotFound")
+    assert judge_describe(undocumented, region=REGION, expected=WANT).status is Status.UNSUPPORTED
+    region_gone = error_json(contract.REGION_NOT_FOUND)
+    assert charged(judge_describe(region_gone, region=REGION, expected=WANT)) == {"IKP-X1"}
