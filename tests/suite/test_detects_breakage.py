@@ -55,7 +55,7 @@ def _accept_everything(
     """A lazy mock: every ImportKeyPair succeeds, with the MD5 of whatever base64 it got."""
     if request.get("Action") != "ImportKeyPair":
         return status, headers, body
-    token = (request.get("PublicKeyBody", "").split() + ["", ""])[1]
+    token = ([*request.get("PublicKeyBody", "").split(), "", ""])[1]
     try:
         digest = hashlib.md5(base64.b64decode(token)).hexdigest()
     except ValueError:
