@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 from conformance import contract
 from conformance.exchange import Exchange
+from conformance.oracle import is_retryable
 from conformance.verdict import Verdict
 from strategies.case import Case, Outcome, OutcomeKind
 
@@ -274,7 +275,8 @@ class TargetModel:
 
         A 2xx answer without an error Code stored the key pair, whatever the verdict (a
         success with a wrong fingerprint still created it, and cleanup must delete it). No
-        answer, or a 5xx, may or may not have stored it: *uncertain*. Any other error stored
+        answer, a 5xx or an unreadable body may or may not have stored it: *uncertain*. A
+        retryable code (throttling) stored nothing. Any other error stored
         nothing (IKP-S2); ``KeyPair.AlreadyExist`` for an uncertain name settles it as ours.
         ``verdict`` is accepted for symmetry with the oracle and not needed.
         """
@@ -286,17 +288,16 @@ class TargetModel:
         status = exchange.status
         code = exchange.field("Code")
         with self._lock:
-            if exchange.transport_error or status is None or status >= 500:
-                if code and any(code.startswith(p) for p in contract.RETRYABLE_CODE_PREFIXES):
-                    return  # throttled or unavailable: refused, nothing stored
-                if name not in self._region(region).present():
-                    self._region(region).uncertain.add(name)
-                return
-            if 200 <= status < 300 and not code:
-                self.add(region, name)
-                return
             reg = self._region(region)
-            if code == contract.KEY_PAIR_ALREADY_EXISTS.code and name in reg.uncertain:
+            if is_retryable(code):
+                return  # throttled or unavailable: refused, nothing stored
+            if exchange.transport_error or status is None or status >= 500 or exchange.parsed.syntax is None:
+                if name not in reg.present():
+                    reg.uncertain.add(name)  # the answer was lost or unreadable
+                return
+            if (200 <= status < 300 and not code) or (
+                code == contract.KEY_PAIR_ALREADY_EXISTS.code and name in reg.uncertain
+            ):
                 self.add(region, name)
             elif name not in reg.present():
                 reg.rejected.add(name)

@@ -362,3 +362,11 @@ def test_invalid_cases_gain_alternatives_but_not_requirement_ids() -> None:
     )
     moved = model.adjust(elsewhere)
     assert EXISTS in moved.outcomes and moved.requirements == ("IKP-K3",) and moved.profile is None
+
+
+def test_unreadable_success_is_uncertain_and_throttling_is_not_a_rejection() -> None:
+    model = TargetModel()
+    model.observe(valid_case("Key-1"), exchange(200, "<html>proxy page", content_type="text/html"))
+    assert model.created() == [(REGION, "Key-1")] and model.count(REGION) == 0
+    model.observe(valid_case("Key-2"), error_json(contract.THROTTLING))
+    assert "IKP-S2" not in model.adjust(valid_case("Key-2")).requirements
