@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import re
 import struct
 from dataclasses import dataclass
@@ -357,10 +358,20 @@ def _parse_one_line(text: str) -> PublicKey:
     fields = text.split()
     if len(fields) < 2:
         raise MalformedKey("not a key line")
-    # A comment may contain anything, but a second key on the same line is two keys.
-    if any(f in contract.DOCUMENTED_KEY_TYPES or f in contract.UNDOCUMENTED_KEY_TYPES for f in fields[2:]):
-        raise MalformedKey("two keys")
+    # A comment may contain anything (even a type name), but "TYPE BASE64" again is two keys.
+    for name, data in itertools.pairwise(fields[2:]):
+        if _looks_like_key(name, data):
+            raise MalformedKey("two keys")
     return _parse_blob(fields[0], _b64(fields[1]))
+
+
+def _looks_like_key(name: str, data: str) -> bool:
+    """True when ``name data`` is a key: ``data`` is base64 of a blob whose type is ``name``."""
+    try:
+        blob = base64.b64decode(data.encode("ascii"), validate=True)
+        return _Reader(blob).text() == name
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        return False
 
 
 def _parse_rfc4716(text: str) -> PublicKey:

@@ -220,8 +220,18 @@ def test_malformed_bodies_rejected(plain_keys: dict[tuple[str, int], Path], keyd
         lambda t, b, c: f"  {t} {b} {c}\n",
         lambda t, b, c: f"{t}\t{b}\t{c}\r\n",
         lambda t, b, c: f"\r\n{t}  {b}\n\n",
+        lambda t, b, c: f"{t} {b} {t}",
+        lambda t, b, c: f"{t} {b} ssh-rsa AAAA not a key",
     ],
-    ids=["no comment", "spaces in comment", "surrounding whitespace", "tabs and CRLF", "blank lines"],
+    ids=[
+        "no comment",
+        "spaces in comment",
+        "surrounding whitespace",
+        "tabs and CRLF",
+        "blank lines",
+        "type name as comment",
+        "type name and junk in comment",
+    ],
 )
 def test_whitespace_variations_tolerated(plain_keys: dict[tuple[str, int], Path], variant) -> None:  # type: ignore[no-untyped-def]
     pub = _pub(plain_keys[("ecdsa", 384)])
