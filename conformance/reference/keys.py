@@ -9,8 +9,9 @@ Readings chosen for the Profile points:
   / ``BEGIN PUBLIC KEY`` are accepted; the fingerprint is that of the equivalent SSH blob.
 - IKP-K5: leading/trailing whitespace, a trailing newline, CRLF and tabs between fields are
   tolerated; an authorized_keys options prefix, two keys in one body, RSA moduli outside
-  1024..4096 bits and non-minimal mpints are rejected; a certificate's CA signature is
-  verified (a bad one is rejected) but its validity window is not checked.
+  1024..4096 bits, public exponents over 32 bits and non-minimal mpints are rejected; a
+  certificate's CA signature is verified (a bad one is rejected) but its validity window is
+  not checked.
 - IKP-R2: a certificate's fingerprint is the certified plain key's (what ssh-keygen prints).
 """
 
@@ -33,6 +34,10 @@ from conformance import contract
 
 RSA_MIN_BITS = min(contract.RSA_KEY_SIZES)
 RSA_MAX_BITS = max(contract.RSA_KEY_SIZES)
+# Public exponents above 32 bits are refused (as Windows CNG does; every SSH tool uses 65537 or 3).
+# This is what tells an ECDSA key written into an ssh-rsa certificate ("nistp521" read as e)
+# from an RSA key.
+RSA_MAX_EXPONENT_BITS = 32
 _DSA_Q_BITS = (160, 224, 256)
 _CURVES: dict[str, ec.EllipticCurve] = {
     "nistp256": ec.SECP256R1(),
@@ -153,7 +158,7 @@ class _Fields:
 def _read_rsa(r: _Reader, *, check_size: bool = True) -> _Fields:
     e = r.mpint()
     n = r.mpint()
-    if e < 3 or e % 2 == 0 or e >= n:
+    if e < 3 or e % 2 == 0 or e >= n or e.bit_length() > RSA_MAX_EXPONENT_BITS:
         raise MalformedKey("bad RSA exponent")
     if check_size and not RSA_MIN_BITS <= n.bit_length() <= RSA_MAX_BITS:
         raise MalformedKey("RSA modulus size")

@@ -204,6 +204,9 @@ def test_malformed_bodies_rejected(plain_keys: dict[tuple[str, int], Path], keyd
         ),
         "negative mpint": _blob_line("ssh-rsa", certs.string("ssh-rsa") + certs.string(b"\x81") + blob[18:]),
         "even exponent": _blob_line("ssh-rsa", certs.string("ssh-rsa") + certs.mpint(65536) + blob[18:]),
+        "33-bit exponent": _blob_line(
+            "ssh-rsa", certs.string("ssh-rsa") + certs.mpint(2**32 + 3) + blob[18:]
+        ),
         "whitespace only": " \n\t ",
     }
     for label, text in bad.items():
