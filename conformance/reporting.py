@@ -9,7 +9,10 @@ registers this module as ``ikp_reporting``. Here:
 - on the controller (or without xdist), once a conformance test ran (``meta["suite_ran"]``),
   ``report.html`` and ``results.json`` are written to ``--report-dir`` and the terminal
   summary prints the verdict, the requirement table and the paths;
-- JUnit: each test's requirement IDs become ``requirement`` properties.
+- JUnit: each test's requirement IDs become ``requirement`` properties;
+- a conformance test (one with a ``requirement`` marker) that fails without having recorded a
+  FAIL or ERROR (a bug in the suite, a fixture that could not start) is recorded as an ERROR
+  for its requirements, so that it can never leave them PASS (CONTRACT.md, suite promises).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from typing import Any
 
 import pytest
 
+from conformance import contract
 from conformance.results import RESULTS_KEY, RunResults, Verdicts
+from conformance.verdict import Status, Verdict
 from reports import render
 
 WORKER_OUTPUT_KEY = "ikp_results"
@@ -30,6 +35,8 @@ _BASELINE_DOC = pytest.StashKey[dict[str, Any]]()
 _BASELINE_DIFF = pytest.StashKey[render.BaselineDiff]()
 _WRITTEN = pytest.StashKey[dict[str, Path]]()
 _WRITE_ERROR = pytest.StashKey[str]()
+_BAD_BEFORE = pytest.StashKey[int]()  # FAIL+ERROR count when the test started
+_REASON_LIMIT = 500
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,6 +83,43 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 if req_id not in seen:
                     seen.add(req_id)
                     item.user_properties.append(("requirement", req_id))
+
+
+def _requirement_ids(item: pytest.Item) -> tuple[str, ...]:
+    ids = (i for m in item.iter_markers("requirement") for i in m.args)
+    return tuple(dict.fromkeys(i for i in ids if i in contract.REQUIREMENTS_BY_ID))
+
+
+def _bad_total(results: RunResults) -> int:
+    return sum(r.failed + r.errors for r in list(results.requirements.values()))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    results = _results(item.config)
+    if results is not None and _requirement_ids(item):
+        item.stash[_BAD_BEFORE] = _bad_total(results)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed conformance test that recorded no FAIL/ERROR becomes an ERROR (never a PASS)."""
+    report = yield
+    results = _results(item.config)
+    if results is None or not report.failed or call.when == "teardown" or _BAD_BEFORE not in item.stash:
+        return report  # (a teardown failure is cleanup, reported as leftovers, not a verdict)
+    if _bad_total(results) != item.stash[_BAD_BEFORE]:
+        return report  # the suite recorded its verdict before failing the test
+    exc = call.excinfo
+    what = f"{exc.typename}: {exc.value}" if exc is not None else report.longreprtext
+    reason = f"the test's {call.when} failed without recording a verdict (suite error): {what}"
+    results.record(
+        item.nodeid,
+        Verdict(Status.ERROR, _requirement_ids(item), reasons=(reason[:_REASON_LIMIT],)),
+        reproduce=f"pytest '{item.nodeid}'",
+    )
+    results.meta["suite_ran"] = True
+    return report
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -170,6 +170,51 @@ def test_unreadable_baseline_is_a_usage_error(fake_suite: pytest.Pytester) -> No
     result.stderr.fnmatch_lines(["*--baseline: cannot read baseline missing.json*"])
 
 
+CRASHING_SUITE = """
+import pytest
+from conformance.verdict import Status, Verdict
+
+
+@pytest.fixture
+def broken_target(results):
+    raise ConnectionError("reference server did not start")
+
+
+@pytest.mark.requirement("IKP-K2", "IKP-R2")
+def test_suite_bug(results):
+    results.record("test_suite_bug", Verdict(Status.PASS, ("IKP-K2",)))
+    pick(1)  # NameError: a bug in the suite, after a PASS was recorded
+
+
+@pytest.mark.requirement("IKP-G1")
+def test_fixture_error(broken_target):
+    pass
+
+
+def test_not_a_conformance_test():
+    assert False
+"""
+
+
+def test_unrecorded_failure_is_an_error_never_a_pass(fake_suite: pytest.Pytester) -> None:
+    fake_suite.makepyfile(test_crash=CRASHING_SUITE)
+    result = fake_suite.runpytest(*NO_MAIN_PLUGIN)
+    result.assert_outcomes(passed=4, failed=3, errors=1)
+    doc, html = _outputs(fake_suite.path)
+    k2, r2, g1 = _row(doc, "IKP-K2"), _row(doc, "IKP-R2"), _row(doc, "IKP-G1")
+    assert (k2["status"], k2["passed"], k2["errors"]) == ("ERROR", 1, 1)
+    assert r2["status"] == "ERROR" and g1["status"] == "ERROR"
+    # a FAIL the suite recorded itself is not counted again as an ERROR
+    assert _row(doc, "IKP-N3")["errors"] == 0 and _row(doc, "IKP-N3")["failed"] == 1
+    reasons = {f["test_id"]: f["reason"] for f in doc["failures"]}
+    assert "NameError: name 'pick' is not defined" in reasons["test_crash.py::test_suite_bug"]
+    assert "setup failed" in reasons["test_crash.py::test_fixture_error"]
+    assert "ConnectionError: reference server did not start" in reasons["test_crash.py::test_fixture_error"]
+    assert not any("test_not_a_conformance_test" in t for t in reasons)
+    assert doc["verdict"] == "not conformant"  # IKP-N3 still failed
+    assert "pytest &#39;test_crash.py::test_suite_bug&#39;" in html
+
+
 def test_xdist_workers_results_are_merged(fake_suite: pytest.Pytester) -> None:
     pytest.importorskip("xdist")
     result = fake_suite.runpytest_subprocess(*NO_MAIN_PLUGIN, "-p", "xdist", "-n", "2")
