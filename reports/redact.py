@@ -9,8 +9,10 @@ config dict copied whole, a signed URL, a header map) cannot leak one into ``res
 What is scrubbed:
 - the value of any mapping key that names a secret (``Signature``, ``SecurityToken``,
   ``AccessKeySecret``, ``x-acs-security-token``, and spellings such as ``access_key_secret``,
-  anything ending in ``secret``, ``password`` or ``token``); for ``Authorization`` only the
-  ``Signature=`` part (V3) or the credentials after the scheme;
+  anything ending in ``secret``, ``password``, ``token`` or ``credentials``), every string
+  below it except a mode or placeholder (``v1``, ``none``, ``<set>``) or an id already masked
+  (``LTAI****``); for ``Authorization`` only the ``Signature=`` part (V3) or the credentials
+  after the scheme;
 - inside any string: ``Signature=...``, ``SecurityToken=...``, ``AccessKeySecret: ...``,
   ``"Signature": "..."``, ``<SecurityToken>...</SecurityToken>`` and URL-encoded forms;
 - any occurrence, anywhere, of a value found under such a key, or of an environment variable
@@ -62,6 +64,27 @@ def is_secret_key(key: str) -> bool:
     } or k.endswith(("secret", "password", "token", "credential", "credentials"))
 
 
+# What a secret-named key may hold without being a secret: a mode or a placeholder
+# (``"signature": "v1"``, ``"access_key_secret": "<set>"``), or an already-masked id.
+_PLACEHOLDER = re.compile(r"(?i)^(?:v\d+|none|null|unset|<set>|set|true|false|yes|no|absent|\**)$")
+
+
+def _looks_secret(value: str) -> bool:
+    """Could a string found under a secret-named key be the credential itself?"""
+    return value != REDACTED and "****" not in value and not _PLACEHOLDER.match(value.strip())
+
+
+def _redact_subtree(obj: Any) -> Any:
+    """Everything under a secret-named key: every string that could be a credential goes."""
+    if isinstance(obj, dict):
+        return {key: _redact_subtree(value) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_redact_subtree(item) for item in obj]
+    if isinstance(obj, str) and _looks_secret(obj):
+        return REDACTED
+    return obj
+
+
 def _scrub_authorization(value: str, known: Iterable[str]) -> str:
     """V3 ``Signature=`` part removed; an unknown scheme keeps only its name."""
     scrubbed = scrub_text(value, known)
@@ -81,17 +104,16 @@ def scrub_text(text: str, known: Iterable[str] = ()) -> str:
     return _INLINE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
 
 
-def _collect(obj: Any, found: set[str]) -> None:
+def _collect(obj: Any, found: set[str], secret: bool = False) -> None:
+    """Gather the strings under secret-named keys (to scrub them wherever else they appear)."""
     if isinstance(obj, dict):
         for key, value in obj.items():
-            if isinstance(key, str) and is_secret_key(key) and isinstance(value, str):
-                if len(value) >= _MIN_VALUE_LENGTH and value != REDACTED:
-                    found.add(value)
-            else:
-                _collect(value, found)
+            _collect(value, found, secret or (isinstance(key, str) and is_secret_key(key)))
     elif isinstance(obj, list | tuple):
         for item in obj:
-            _collect(item, found)
+            _collect(item, found, secret)
+    elif secret and isinstance(obj, str) and len(obj) >= _MIN_VALUE_LENGTH and _looks_secret(obj):
+        found.add(obj)
 
 
 def _environment_secrets() -> set[str]:
@@ -108,8 +130,8 @@ def _scrub(obj: Any, known: frozenset[str]) -> Any:
         for key, value in obj.items():
             if isinstance(key, str) and _normal(key) == "authorization" and isinstance(value, str):
                 out[key] = _scrub_authorization(value, known)
-            elif isinstance(key, str) and is_secret_key(key) and value not in (None, ""):
-                out[key] = REDACTED
+            elif isinstance(key, str) and is_secret_key(key):
+                out[key] = _redact_subtree(value)
             else:
                 out[key] = _scrub(value, known)
         return out

@@ -111,3 +111,22 @@ def test_scrub_replaces_known_values_everywhere() -> None:
     out = scrub(doc)
     assert out == {"config": {"ak_secret": REDACTED}, "note": f"sent {REDACTED} by mistake"}
     assert doc["config"]["ak_secret"] == "value-of-the-secret"  # a copy, not in place
+
+
+def test_secret_named_keys_keep_modes_and_placeholders_but_lose_credentials() -> None:
+    config = {
+        "signature": "v1",  # the signing mode, not a signature
+        "credentials": {"access_key_id": "LTAI****", "access_key_secret": "<set>", "security_token": None},
+        "leaky_credentials": {"id": "LTAI5tPlantedKeyId", "secret": PLANTED_SECRET},
+        "SecurityToken": [PLANTED_TOKEN],
+        "timeout": 10.0,
+    }
+    out = scrub({"meta": {"config": config}, "note": f"token {PLANTED_TOKEN} echoed"})
+    assert out["meta"]["config"] == {
+        "signature": "v1",
+        "credentials": {"access_key_id": "LTAI****", "access_key_secret": "<set>", "security_token": None},
+        "leaky_credentials": {"id": REDACTED, "secret": REDACTED},
+        "SecurityToken": [REDACTED],
+        "timeout": 10.0,
+    }
+    assert out["note"] == f"token {REDACTED} echoed"  # a value found under a secret key, scrubbed elsewhere
