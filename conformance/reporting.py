@@ -40,7 +40,7 @@ _REASON_LIMIT = 500
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("ikp-conformance", "ImportKeyPair conformance")
+    group = parser.getgroup("ikp", "ImportKeyPair conformance suite")  # the plugin's group
     group.addoption(
         "--baseline",
         metavar="FILE",
