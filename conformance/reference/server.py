@@ -18,6 +18,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -99,6 +100,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def handle_one_request(self) -> None:
+        # From the first byte awaited to the answer sent: the reaper bounds this whole span.
+        self.server.mark(self.connection, True)
+        try:
+            self._handle_one_request()
+        finally:
+            self.server.mark(self.connection, False)
+
+    def _handle_one_request(self) -> None:
         self._request_id = wire.new_request_id()
         self._format = wire.DEFAULT_FORMAT
         self.command = ""
@@ -303,9 +312,14 @@ class ReferenceHTTPServer(ThreadingHTTPServer):
         self.verifier = verifier
         self.client_timeout = client_timeout
         self.verbose = verbose
-        self._connections: set[socket.socket] = set()
+        # open connection -> monotonic time its current request started (None: idle)
+        self._connections: dict[socket.socket, float | None] = {}
         self._connections_lock = threading.Lock()
+        self.request_deadline = max(2 * client_timeout, 1.0)
+        self._reaper_stop = threading.Event()
         super().__init__(address, _Handler)
+        self._reaper = threading.Thread(target=self._reap, name="ikp-reference-reaper", daemon=True)
+        self._reaper.start()
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls getfqdn(), which can stall without DNS.
@@ -317,9 +331,36 @@ class ReferenceHTTPServer(ThreadingHTTPServer):
     def track(self, conn: socket.socket, opened: bool) -> None:
         with self._connections_lock:
             if opened:
-                self._connections.add(conn)
+                self._connections[conn] = None
             else:
-                self._connections.discard(conn)
+                self._connections.pop(conn, None)
+
+    def mark(self, conn: socket.socket, busy: bool) -> None:
+        """Note that a request started (``busy``) or was answered on ``conn``."""
+        with self._connections_lock:
+            if conn in self._connections:
+                self._connections[conn] = time.monotonic() if busy else None
+
+    def _reap(self) -> None:
+        """Drop connections whose request has taken longer than ``request_deadline``.
+
+        The socket timeout bounds each read; this bounds a whole request, so a client that
+        trickles one byte at a time cannot hold a thread forever (slowloris)."""
+        while not self._reaper_stop.wait(min(1.0, self.request_deadline / 4)):
+            now = time.monotonic()
+            with self._connections_lock:
+                stale = [
+                    c
+                    for c, t in self._connections.items()
+                    if t is not None and now - t > self.request_deadline
+                ]
+            for conn in stale:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+
+    def server_close(self) -> None:
+        self._reaper_stop.set()
+        super().server_close()
 
     def close_connections(self) -> None:
         with self._connections_lock:

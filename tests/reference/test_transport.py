@@ -300,3 +300,31 @@ def test_idle_client_is_disconnected(server: RunningServer) -> None:
         assert sock.recv(1024) == b""
         assert time.monotonic() - started < 9
     assert call(server.url, {"Action": contract.ACTION_DESCRIBE, "RegionId": REGION}).status == 200
+
+
+def test_trickling_client_is_cut_off(server: RunningServer) -> None:
+    """A client sending one byte a second never times out a single read, but the whole request
+    is bounded (slowloris): the fixture's 2 s client timeout gives a 4 s request deadline."""
+    with socket.create_connection((server.host, server.port), timeout=20) as sock:
+        started = time.monotonic()
+        closed = False
+        for byte in b"GET /?Action=DescribeKeyPairs&RegionId=cn-hangzhou HTTP/1.1\r\n":
+            try:
+                sock.sendall(bytes([byte]))
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.5)
+            if time.monotonic() - started > 15:
+                break
+        if not closed:
+            sock.settimeout(5)
+            try:
+                closed = sock.recv(1024) == b""
+            except TimeoutError:
+                closed = False
+            except OSError:
+                closed = True
+        assert closed
+        assert time.monotonic() - started < 15
+    assert call(server.url, {"Action": contract.ACTION_DESCRIBE, "RegionId": REGION}).status == 200
