@@ -17,6 +17,9 @@ from conformance.reference import keys
 from . import certs
 from .keytools import make_key, md5_of, ssh_keygen
 
+# DSA is what ECS documents; cryptography warns that its SSH DSA support is deprecated.
+pytestmark = pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")
+
 PLAIN = [("rsa", 1024), ("rsa", 2048), ("rsa", 3072), ("rsa", 4096), ("dsa", 1024)] + [
     ("ecdsa", bits) for bits in contract.ECDSA_CURVES.values()
 ]
@@ -57,8 +60,16 @@ def test_ssh_keygen_plain_keys_accepted_with_its_md5(
     assert not parsed.is_certificate
 
 
-@pytest.mark.parametrize("subject", PLAIN, ids=lambda p: f"{p[0]}{p[1]}")
-@pytest.mark.parametrize("ca", [c for c, _ in CAS])
+# Every subject with every CA, except the big RSA subjects, which only the RSA CA signs (run time).
+CERT_PAIRS = [
+    (subject, ca)
+    for subject in PLAIN
+    for ca, _ in CAS
+    if not (subject[0] == "rsa" and subject[1] in (3072, 4096) and ca != "rsa")
+]
+
+
+@pytest.mark.parametrize(("subject", "ca"), CERT_PAIRS, ids=[f"{s[0]}{s[1]}-by-{c}" for s, c in CERT_PAIRS])
 def test_ssh_keygen_v01_certificates_accepted_with_plain_key_md5(
     plain_keys: dict[tuple[str, int], Path],
     ca_keys: dict[str, Path],
@@ -66,8 +77,6 @@ def test_ssh_keygen_v01_certificates_accepted_with_plain_key_md5(
     ca: str,
     tmp_path: Path,
 ) -> None:
-    if subject[0] == "rsa" and subject[1] in (3072, 4096) and ca != "rsa":
-        pytest.skip("covered by the RSA CA row; keeps the run short")
     src = _pub(plain_keys[subject])
     pub = tmp_path / "subject.pub"
     pub.write_text(src.read_text())
