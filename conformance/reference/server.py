@@ -436,7 +436,8 @@ def start_server(
     without ``ResourceGroupId``); ``access_keys`` maps AccessKeyId to secret and turns on
     signature checks; ``state_file`` keeps the key pairs across restarts.
     """
-    config = actions.Config(store=KeyPairStore(state_file), resource_groups=tuple(resource_groups))
+    groups = tuple(resource_groups) or (contract.DEFAULT_RESOURCE_GROUP,)
+    config = actions.Config(store=KeyPairStore(state_file), resource_groups=groups)
     server = ReferenceHTTPServer(
         (host, port), config, auth.Verifier(access_keys), client_timeout=client_timeout, verbose=verbose
     )

@@ -160,7 +160,15 @@ class KeyPairStore:
             region[kp.name] = kp
             self._version += 1
             version = self._version
-        self._persist(version)
+        try:
+            self._persist(version)
+        except BaseException:
+            # Not on disk, so not acknowledged: take it back out (a failed import stores nothing).
+            with self._lock:
+                if self._regions.get(kp.region, {}).get(kp.name) is kp:
+                    del self._regions[kp.region][kp.name]
+                    self._version += 1
+            raise
 
     def delete(self, region: str, names: Iterable[str]) -> int:
         """Remove the named key pairs that exist; returns how many were removed."""

@@ -148,3 +148,24 @@ def test_kill_9_never_leaves_a_torn_state(tmp_path: Path, rsa_pub: str) -> None:
         assert proc.stdout is not None and proc.stderr is not None
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_failed_write_is_not_acknowledged_and_not_kept(
+    tmp_path: Path, rsa_pub: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.reference import store
+
+    state = tmp_path / "state.json"
+    real_write = store.write_state_file
+    with start_server(state_file=str(state)) as server:
+        assert _import(server.url, "w1", rsa_pub) == 200
+
+        def full_disk(path: str, pairs: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(store, "write_state_file", full_disk)
+        assert _import(server.url, "w2", rsa_pub) == contract.INTERNAL_ERROR.status
+        monkeypatch.setattr(store, "write_state_file", real_write)
+        assert _names(server.url) == ["w1"]
+        assert _import(server.url, "w2", rsa_pub) == 200
+    assert {kp.name for kp in load_state_file(str(state))} == {"w1", "w2"}
