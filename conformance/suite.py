@@ -43,6 +43,7 @@ from strategies.samples import Validity, valid_part
 # sends are not attempted (so Hypothesis cannot spend minutes shrinking against a dead
 # target) and pytest stops after the current test.
 MAX_CONSECUTIVE_TRANSPORT_ERRORS = 5
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # A long Hypothesis test deletes what it created once fewer slots than this are left, so
 # that valid cases keep meaning "success" (the quota tests switch this off).
 AUTO_CLEANUP_ROOM = 50
@@ -128,6 +129,24 @@ class Suite:
         """A fresh name under this run's prefix (letters, digits and '-' only)."""
         return f"{self.prefix}{label}{secrets.token_hex(4)}"[: contract.NAME_MAX_LENGTH]
 
+    def freshen(self, case: Case) -> Case:
+        """``case`` with a name no key pair of this run has (in any region, in any case), if
+        success is among its outcomes: Hypothesis replays names across examples, and a
+        replayed name would test IKP-N6 instead of what the case was drawn for. The tail of
+        the name is redrawn from ASCII letters, so length and every character rule hold."""
+        name = case.params.get("KeyPairName")
+        if not name or not case.expects_success():
+            return case
+        taken = {n.lower() for region in self.model.regions() for n in self.model.names(region)}
+        taken |= {n.lower() for _, n in self.model.created()}
+        if name.lower() not in taken:
+            return case
+        keep = max(len(self.prefix) if name.startswith(self.prefix) else 1, len(name) - 8)
+        while name.lower() in taken:
+            tail = "".join(secrets.choice(_LETTERS) for _ in range(len(name) - keep))
+            name = name[:keep] + tail if tail else name + secrets.choice(_LETTERS)
+        return dataclasses.replace(case, params=dict(case.params, KeyPairName=name))
+
     # -- the data flow of one request ----------------------------------------------------------
     def send_import(
         self,
@@ -137,10 +156,16 @@ class Suite:
         body_format: BodyFormat = BodyFormat.JSON,
         target: Target | None = None,
         record: bool = True,
+        fresh: bool = True,
     ) -> tuple[Verdict, Exchange]:
-        """Send ``case`` and judge it against the model's expectation; record the result."""
+        """Send ``case`` and judge it against the model's expectation; record the result.
+
+        ``fresh`` (the default) gives a case that may succeed a name unused so far
+        (``freshen``); the tests of duplicates pass ``fresh=False``."""
         if self.gone:
             raise TargetGone(self.gone)
+        if fresh:
+            case = self.freshen(case)
         region = case.params.get("RegionId", "")
         if self._auto_cleanup and region and self.model.room(region) < AUTO_CLEANUP_ROOM:
             self.cleanup()

@@ -64,7 +64,7 @@ def test_delete_frees_the_name(ikp: Suite, requirement_ids: tuple[str, ...]) -> 
     name = ikp.unique_name("del")
     ikp.expect(simple_case(name, ikp.region))
     ikp.delete_checked(ikp.region, [name])
-    ikp.expect(simple_case(name, ikp.region))
+    ikp.expect(simple_case(name, ikp.region), fresh=False)
 
 
 # -- IKP-X3: signatures --------------------------------------------------------------------------

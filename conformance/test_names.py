@@ -34,22 +34,21 @@ def test_two_character_names_are_accepted(
     """The shortest legal name (2 characters). It cannot carry the run prefix, so the suite
     picks one the target does not list (when it can list) and records it for cleanup."""
     case = _valid(ikp, data)
-    taken = set(ikp.list_names(ikp.region, "*")) if ikp.capabilities.describe else set()
     first = data.draw(st.sampled_from(FIRST_CHARACTERS), label="first")
     second = data.draw(st.sampled_from(NAME_CHARACTERS), label="second")
-    name = first + second
-    if name in taken or ikp.model.exists(ikp.region, name):
-        name = next(
-            (
-                a + b
-                for a in FIRST_CHARACTERS
-                for b in NAME_CHARACTERS
-                if a + b not in taken and not ikp.model.exists(ikp.region, a + b)
-            ),
-            name,
-        )
+    ours = {n.lower() for region in ikp.model.regions() for n in ikp.model.names(region)}
+
+    def free(candidate: str) -> bool:
+        if candidate.lower() in ours:
+            return False
+        return not ikp.capabilities.describe or candidate not in ikp.list_names(ikp.region, candidate)
+
+    candidates = [first + second] + [a + b for a in FIRST_CHARACTERS for b in NAME_CHARACTERS]
+    name = next((c for c in candidates if free(c)), first + second)
     params = dict(case.params, KeyPairName=name)
-    ikp.expect(dataclasses.replace(case, params=params, requirements=(*case.requirements, "IKP-N2")))
+    ikp.expect(
+        dataclasses.replace(case, params=params, requirements=(*case.requirements, "IKP-N2")), fresh=False
+    )
 
 
 @requires("IKP-N2", "IKP-N3", "IKP-N4")
@@ -95,7 +94,10 @@ def test_duplicate_name(ikp: Suite, requirement_ids: tuple[str, ...], data: st.D
     case = _valid(ikp, data)
     ikp.expect(case)
     again = _valid(ikp, data)  # another key, same name
-    ikp.expect(dataclasses.replace(again, params=dict(again.params, KeyPairName=case.params["KeyPairName"])))
+    ikp.expect(
+        dataclasses.replace(again, params=dict(again.params, KeyPairName=case.params["KeyPairName"])),
+        fresh=False,
+    )
 
 
 @requires("IKP-N7")
@@ -110,10 +112,11 @@ def test_case_variant_and_other_region(
     swapped = name.swapcase()
     if swapped != name:
         other = _valid(ikp, data)
-        ikp.expect(dataclasses.replace(other, params=dict(other.params, KeyPairName=swapped)))
+        ikp.expect(dataclasses.replace(other, params=dict(other.params, KeyPairName=swapped)), fresh=False)
     elsewhere = _valid(ikp, data)
     ikp.expect(
         dataclasses.replace(
             elsewhere, params=dict(elsewhere.params, KeyPairName=name, RegionId=ikp.other_region)
-        )
+        ),
+        fresh=False,
     )

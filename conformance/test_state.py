@@ -63,7 +63,7 @@ def test_rejected_import_stores_nothing(
     )  # fmt: skip
     ikp.expect(bad)
     name = bad.params["KeyPairName"]
-    ikp.expect(simple_case(name, ikp.region))
+    ikp.expect(simple_case(name, ikp.region), fresh=False)
 
 
 @requires("IKP-S1", "IKP-X2")
@@ -88,7 +88,7 @@ def test_quota_is_500_per_region(ikp: Suite, requirement_ids: tuple[str, ...]) -
         if ikp.capabilities.delete:
             victim = next(name for r, name in ikp.model.created() if r == region)
             ikp.delete_checked(region, [victim])
-            ikp.expect(simple_case(victim, region))  # the freed slot and the name (IKP-X2)
+            ikp.expect(simple_case(victim, region), fresh=False)  # the freed slot and the name (IKP-X2)
         else:
             ikp.unsupported_half("IKP-X2", "no DeleteKeyPairs: freeing a quota slot was not checked")
 
@@ -119,7 +119,7 @@ def test_concurrent_imports_of_one_name(ikp: Suite, requirement_ids: tuple[str, 
     name = ikp.unique_name("race")
     case = simple_case(name, ikp.region)
     racing = ikp.racing_case(case)
-    results = _concurrently(clients, lambda i: ikp.send_import(racing))
+    results = _concurrently(clients, lambda i: ikp.send_import(racing, fresh=False))
     for verdict, _ in results:
         ikp.check(verdict)
     successes = _successes(results)
@@ -143,7 +143,7 @@ def test_concurrent_imports_at_the_quota_edge(ikp: Suite, requirement_ids: tuple
         _resync(ikp, region)
         _fill(ikp, region, quota - free)
         racing = [ikp.racing_case(simple_case(ikp.unique_name("edge"), region)) for _ in range(clients)]
-        results = _concurrently(clients, lambda i: ikp.send_import(racing[i]))
+        results = _concurrently(clients, lambda i: ikp.send_import(racing[i], fresh=False))
         for verdict, _ in results:
             ikp.check(verdict)
         successes = _successes(results)
@@ -174,19 +174,19 @@ class KeyPairLifecycle(RuleBasedStateMachine):
 
     @rule(pair=imported)
     def import_duplicate(self, pair: tuple[str, str]) -> None:
-        self.suite.expect(simple_case(pair[1], pair[0]))
+        self.suite.expect(simple_case(pair[1], pair[0]), fresh=False)
 
     @rule(pair=imported)
     def import_in_the_other_region(self, pair: tuple[str, str]) -> None:
         other = self.regions[1] if pair[0] == self.regions[0] else self.regions[0]
-        self.suite.expect(simple_case(pair[1], other))
+        self.suite.expect(simple_case(pair[1], other), fresh=False)
 
     @rule(pair=consumes(imported))
     def delete_and_reimport(self, pair: tuple[str, str]) -> None:
         if not self.suite.capabilities.delete:
             return
         self.suite.delete_checked(pair[0], [pair[1]])
-        self.suite.expect(simple_case(pair[1], pair[0]))
+        self.suite.expect(simple_case(pair[1], pair[0]), fresh=False)
 
 
 @requires("IKP-N6", "IKP-N7", "IKP-X2")
