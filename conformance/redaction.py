@@ -52,11 +52,12 @@ def mask_access_key_id(access_key_id: str) -> str:
     return access_key_id[:4] + MASK
 
 
-def _spellings(value: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def _spellings(value: str) -> frozenset[str]:
     """The ways a credential can appear on the wire or in an echoed string-to-sign."""
     once = percent_encode(value)
     variants = {value, once, percent_encode(once), quote_plus(value), json.dumps(value)[1:-1]}
-    return {v for v in variants if v}
+    return frozenset(v for v in variants if v)
 
 
 @dataclass(frozen=True)

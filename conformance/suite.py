@@ -390,6 +390,7 @@ def open_suite(config: pytest.Config, results: RunResults, *, prefix: str) -> It
             suite.cleanup()
             suite.sweep()
         finally:
+            results.meta["requests_sent"] = results.meta.get("requests_sent", 0) + target.requests_sent
             target.close()
             if server is not None:
                 server.close()

@@ -442,6 +442,13 @@ class Target:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
+        self._sent = 0
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests attempted so far (retries included), for the benchmarks."""
+        with self._lock:
+            return self._sent
 
     def __repr__(self) -> str:
         return f"Target({self.config.origin!r}, credentials={self.config.credentials!r})"
@@ -511,6 +518,8 @@ class Target:
         max_attempts = 1 + self.config.retries
         while True:
             attempts += 1
+            with self._lock:
+                self._sent += 1
             built = self._build(action, business, transport, body_format, creds if sign else None, tamper)
             try:
                 status, headers, raw, note = self._send(built)

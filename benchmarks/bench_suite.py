@@ -1,0 +1,92 @@
+"""Benchmark: the conformance suite's wall time and request rate against the bundled server,
+next to a plain ``requests`` loop against the same server (the ceiling for a Python client).
+
+    python benchmarks/bench_suite.py [--profile default] [--loop-requests 3000]
+
+Prints figures; asserts nothing. The suite runs as a user runs it (``pytest`` with the
+bundled reference server started in-process); the loop starts the same server in-process
+too, signs nothing, and sends valid ImportKeyPair requests with fresh names over one
+keep-alive session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from conformance import contract
+from conformance.reference import start_server
+from conformance.suite import simple_case
+
+
+def run_suite(profile: str) -> tuple[float, int, str]:
+    """Wall seconds, exchanges recorded, and the verdict of one suite run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-q", "-p", "no:cacheprovider",
+             f"--hypothesis-profile={profile}", f"--report-dir={tmp}"],
+            cwd=tmp, capture_output=True, text=True,
+        )  # fmt: skip
+        wall = time.perf_counter() - started
+        results_path = Path(tmp) / "results.json"
+        if not results_path.exists():
+            print(proc.stdout[-2000:], proc.stderr[-2000:])
+            raise SystemExit("the suite wrote no results.json")
+        results = json.loads(results_path.read_text())
+    return (
+        wall,
+        int(results["meta"].get("requests_sent") or results["statistics"]["exchanges"]),
+        results["verdict"],
+    )
+
+
+def plain_loop(count: int) -> float:
+    """Requests per second of a bare ``requests`` loop of valid imports (in-process server)."""
+    with start_server() as server:
+        session = requests.Session()
+        bodies = [
+            dict(simple_case(f"bench{i:05d}{secrets.token_hex(3)}", contract.DEFAULT_REGION).params)
+            for i in range(count)
+        ]
+        # Keep under the quota: spread over the known regions.
+        for i, params in enumerate(bodies):
+            params["RegionId"] = contract.KNOWN_REGIONS[i // 400 % len(contract.KNOWN_REGIONS)]
+        common = {"Action": contract.ACTION_IMPORT, "Version": contract.API_VERSION, "Format": "JSON"}
+        started = time.perf_counter()
+        for params in bodies:
+            reply = session.get(server.url + "/", params={**common, **params}, timeout=10)
+            if reply.status_code != 200:
+                raise SystemExit(f"loop got {reply.status_code}: {reply.text[:200]}")
+        elapsed = time.perf_counter() - started
+        session.close()
+    return count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--profile", default="default")
+    parser.add_argument("--loop-requests", type=int, default=3000)
+    args = parser.parse_args()
+    ceiling = plain_loop(args.loop_requests)
+    wall, exchanges, verdict = run_suite(args.profile)
+    rate = exchanges / wall
+    print(
+        f"suite, profile {args.profile}: {wall:.1f} s wall, {exchanges} requests, {rate:.0f} req/s ({verdict})"
+    )
+    print(f"plain requests loop (ceiling): {ceiling:.0f} req/s over {args.loop_requests} imports")
+    print(f"suite rate / ceiling: {rate / ceiling:.2f}")
+
+
+if __name__ == "__main__":
+    main()
