@@ -192,6 +192,7 @@ def render_html(doc: dict[str, Any]) -> str:
         extended=by_tier[contract.Tier.EXTENDED.value],
         profile_rows=by_tier[contract.Tier.PROFILE.value],
         profile=profile,
+        rows_by_id={row["id"]: row for row in doc["requirements"]},
         failures=failures,
         meter=_meter(stats["by_status"], stats["requirements"]),
         statuses=[s.value for s in STATUS_ORDER],

@@ -12,7 +12,7 @@ from report_samples import ESCAPED_SCRIPT, SCRIPT, conformant, exchange
 
 from conformance import contract
 from conformance.results import RunResults
-from conformance.verdict import Status, Verdict
+from conformance.verdict import Observation, Status, Verdict
 from reports.render import render_html, terminal_lines, write_outputs
 
 
@@ -188,3 +188,20 @@ def test_many_failures_and_long_bodies_stay_readable(tmp_path: Path) -> None:
     assert html.count('<details class="failure"') == 25  # the report keeps every failure
     assert "(10000 more characters in results.json)" in html
     assert body in paths["json"].read_text(encoding="utf-8")
+
+
+def test_profile_question_on_a_core_requirement_is_shown_with_its_tier(tmp_path: Path) -> None:
+    results = RunResults(meta={"target": "t", "suite_version": "0"})
+    results.record(
+        "test_cert",
+        Verdict(
+            Status.PASS,
+            ("IKP-R2",),
+            observations=(Observation("IKP-R2", "certificate fingerprint", "plain-key"),),
+        ),
+    )
+    html = write_outputs(results, tmp_path)["html"].read_text(encoding="utf-8")
+    row = re.search(r'<tr id="observed-IKP-R2">(.*?)</tr>', html, re.S)
+    assert row, "the IKP-R2 reading is listed in the Profile section"
+    assert "<td>Core</td>" in row.group(1) and "chip s-pass" in row.group(1)
+    assert "certificate fingerprint" in row.group(1) and "<code>plain-key</code> × 1" in row.group(1)
