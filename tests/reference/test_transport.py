@@ -328,3 +328,30 @@ def test_trickling_client_is_cut_off(server: RunningServer) -> None:
         assert closed
         assert time.monotonic() - started < 15
     assert call(server.url, {"Action": contract.ACTION_DESCRIBE, "RegionId": REGION}).status == 200
+
+
+def test_each_response_is_one_write(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Headers and body leave in ONE sendall: written apart, a keep-alive client waits ~40 ms
+    per response for a delayed ACK."""
+    import socketserver
+
+    writes: list[int] = []
+    real_write = socketserver._SocketWriter.write
+
+    def counting_write(self: socketserver._SocketWriter, data: bytes) -> int:
+        writes.append(len(data))
+        return real_write(self, data)
+
+    monkeypatch.setattr(socketserver._SocketWriter, "write", counting_write)
+    request = (
+        b"GET /?Action=DescribeKeyPairs&RegionId=cn-hangzhou&Version=2014-05-26&Format=XML HTTP/1.1\r\n"
+        b"Host: x\r\n\r\n"
+    )
+    bad = b"GET /?Action=Nope&Version=2014-05-26 HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        sizes = []
+        for data in (request, bad) * 5:
+            sock.sendall(data)
+            response = read_response(sock)
+            sizes.append(len(response))
+    assert writes == sizes
