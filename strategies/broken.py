@@ -33,6 +33,7 @@ from strategies.certificates import (
     certificate_fields,
     certificate_type_name,
     plain_type_of,
+    version_of,
 )
 from strategies.draws import memoized, pick
 from strategies.encodings import b64, openssh_line, optional_comments
@@ -239,11 +240,17 @@ def _point_off_curve(draw: st.DrawFn, key: SshKey) -> Built:
     return _line(draw, key.key_type, data), data, "an ECDSA point that is not on the curve"
 
 
+# Key fields that happen to read as a valid key of another type: a P-521 curve name and point
+# read as RSA's (e, n) give a 1064-bit "modulus" that ssh-keygen accepts. Not a broken body.
+_ALIASES = frozenset({("ecdsa-sha2-nistp521", "ssh-rsa")})
+
+
 def _cert_wrong_inner_type(draw: st.DrawFn, key: SshKey) -> Built:
     assert isinstance(key, Certificate)
     own = plain_type_of(key.key_type)
-    choices = [t for t in CERTIFICATE_KEY_TYPES if plain_type_of(t) != own] + [own]
-    name = pick(draw, choices)
+    others = [t for t in CERTIFICATE_KEY_TYPES if version_of(t) == key.version and plain_type_of(t) != own]
+    choices = [t for t in others if (own, plain_type_of(t)) not in _ALIASES]
+    name = pick(draw, [*choices, own])
     bad = build_certificate(
         key.subject, key.fields, key.ca, key.algorithm, version=key.version, type_name=name
     )

@@ -28,7 +28,7 @@ from strategies.samples import Part, Validity, valid_part
 PARAM = "KeyPairName"
 MALFORMED_NAME = Outcome.error(INVALID_KEY_PAIR_NAME)
 
-# Simplest first, so that Hypothesis shrinks a name towards "aa".
+# Simplest first, so that Hypothesis shrinks a name's first letter towards "a".
 FIRST_CHARACTERS = _string.ascii_lowercase + _string.ascii_uppercase
 NAME_CHARACTERS = FIRST_CHARACTERS + _string.digits + NAME_EXTRA_CHARACTERS
 
@@ -69,7 +69,7 @@ def _check_prefix(prefix: str) -> None:
 
 
 def _fill(draw: st.DrawFn, length: int) -> str:
-    """``length`` allowed characters; shrinks towards ``a`` (NAME_CHARACTERS[0])."""
+    """``length`` allowed characters (one draw)."""
     return joined(draw, NAME_CHARACTERS, length)
 
 
@@ -87,7 +87,7 @@ def valid_names(draw: st.DrawFn, prefix: str = "") -> str:
     """Valid ``KeyPairName`` strings (IKP-N2..N4) starting with ``prefix``.
 
     Lengths run from max(2, len(prefix) + 1) to 128, both edges drawn often; the rest is drawn
-    from the whole allowed alphabet. Shrinks to the shortest name (``aa`` without a prefix)."""
+    from the whole allowed alphabet. Shrinks to the shortest name (two characters without a prefix)."""
     _check_prefix(prefix)
     return draw_valid_name(draw, prefix)
 

@@ -30,7 +30,7 @@ from strategies.samples import Part, Validity, valid_part
 ANY_CLIENT_ERROR = Outcome.any_client_error()
 Tag = tuple[int, str | None, str | None]  # (N, Key or absent, Value or absent)
 
-# Simplest first ("a"); the punctuation is what real tags carry.
+# Letters and digits, plus the punctuation real tags carry.
 TAG_CHARACTERS = _string.ascii_lowercase + _string.ascii_uppercase + _string.digits + "-_.:/=+@ "
 
 
@@ -72,7 +72,7 @@ def _clean_value(value: str) -> bool:
 @memoized
 def _texts(min_size: int, max_size: int) -> st.SearchStrategy[str]:
     """Text of ``TAG_CHARACTERS``, ``min_size..max_size`` long (edges often); shrinks to the
-    shortest run of ``a``."""
+    shortest text."""
 
     @st.composite
     def text(draw: st.DrawFn) -> str:
@@ -84,7 +84,7 @@ def _texts(min_size: int, max_size: int) -> st.SearchStrategy[str]:
 @memoized
 def tag_keys() -> st.SearchStrategy[str]:
     """Valid tag keys: 1..128 characters, no ``acs:``/``aliyun`` start, no ``http(s)://``.
-    Shrinks to ``a``."""
+    Shrinks to a one-character key."""
     return _texts(TAG_KEY_MIN_LENGTH, TAG_KEY_MAX_LENGTH).filter(_clean_key)
 
 
