@@ -298,3 +298,16 @@ def test_delete_malformed_names(server: RunningServer, names: str) -> None:
 def test_delete_missing_names(server: RunningServer) -> None:
     r = call(server.url, {"Action": contract.ACTION_DELETE, "RegionId": REGION})
     assert (r.status, r.json()["Code"]) == _row(contract.MISSING_PARAMETER)
+
+
+def test_tag_text_round_trips_through_json_and_xml(server: RunningServer, rsa_pub: str) -> None:
+    value = 'a<b>&"c" 测试 ключ \x01'
+    assert _import(server, "escaped", rsa_pub, **_tags(("k&<>", value)))[0] == 200
+    as_json = _describe(server)["KeyPairs"]["KeyPair"][0]["Tags"]["Tag"][0]
+    assert (as_json["TagKey"], as_json["TagValue"]) == ("k&<>", value)
+    xml = call(server.url, {"Action": contract.ACTION_DESCRIBE, "RegionId": REGION}, fmt="XML").xml()
+    tag = xml.find("KeyPairs/KeyPair/Tags/Tag")
+    assert tag is not None
+    assert tag.findtext("TagKey") == "k&<>"
+    # XML 1.0 cannot carry U+0001; everything else survives
+    assert tag.findtext("TagValue") == value.replace("\x01", "\ufffd")
