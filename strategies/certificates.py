@@ -176,10 +176,10 @@ _SOURCE_ADDRESSES = ("10.0.0.0/8", "192.0.2.1/32", "10.0.0.0/8,2001:db8::/32")
 _COMMANDS = ("/bin/true", "echo hello", "/usr/bin/rsync --server")
 
 
-def _subset(draw: st.DrawFn, names: tuple[str, ...], max_size: int) -> list[str]:
-    """Distinct names of ``names`` (drawn as indices: no per-draw strategy objects)."""
-    indices = draw(st.lists(st.integers(0, len(names) - 1), unique=True, max_size=max_size))
-    return [names[i] for i in indices]
+def _subset(draw: st.DrawFn, names: tuple[str, ...]) -> list[str]:
+    """Some of ``names``, as one drawn bit mask (one draw; shrinks to none)."""
+    mask = draw(st.integers(0, (1 << len(names)) - 1))
+    return [name for i, name in enumerate(names) if mask >> i & 1]
 
 
 @memoized
@@ -193,28 +193,26 @@ def certificate_fields(
     are lexically ordered for v01; v00 constraints follow ssh-keygen 6.9's order. Shrinks
     to a user certificate with serial 0, empty key id, no principals, valid forever, no
     options."""
-    nonce_size = pick(draw, (16, 32))
-    nonce_bytes = draw(st.binary(min_size=nonce_size, max_size=nonce_size))
+    nonce_bytes = draw(st.binary(min_size=32, max_size=32))[: pick(draw, (16, 32))]
     after, before = 0, FOREVER
     if valid_now:
-        if draw(st.booleans()):
-            after = draw(st.integers(0, _PAST))
-        if draw(st.booleans()):
-            before = draw(st.integers(_FUTURE, FOREVER))
+        after = draw(st.one_of(st.just(0), st.integers(0, _PAST)))
+        before = draw(st.one_of(st.just(FOREVER), st.integers(_FUTURE, FOREVER)))
     names = CRITICAL_OPTIONS if version == "v01" else V00_CONSTRAINTS
-    chosen = _subset(draw, names, 3)
-    ordered = sorted(chosen) if version == "v01" else [n for n in V00_CONSTRAINTS if n in chosen]
+    chosen = _subset(draw, names)
+    ordered = sorted(chosen) if version == "v01" else chosen  # V00_CONSTRAINTS is in 6.9's order
     critical = tuple((n, _option_value(draw, n)) for n in ordered)
     extensions: tuple[tuple[str, bytes], ...] = ()
     if version == "v01":
-        extensions = tuple((n, b"") for n in sorted(_subset(draw, EXTENSIONS, len(EXTENSIONS))))
-    principals = draw(st.lists(st.text(alphabet=_WORD_ALPHABET, min_size=1, max_size=16), max_size=4))
+        extensions = tuple((n, b"") for n in sorted(_subset(draw, EXTENSIONS)))
+    # principals: one text split on commas (one draw; shrinks to none)
+    principals = tuple(p for p in draw(st.text(alphabet=_WORD_ALPHABET + ",", max_size=60)).split(",") if p)
     return CertificateFields(
         nonce=nonce_bytes,
         serial=draw(st.integers(0, 2**64 - 1)) if version == "v01" else 0,
         cert_type=pick(draw, (USER_CERT, HOST_CERT)),
         key_id=draw(st.text(alphabet=_KEY_ID_ALPHABET, max_size=40)),
-        principals=tuple(principals),
+        principals=principals,
         valid_after=after,
         valid_before=before,
         critical_options=critical,
