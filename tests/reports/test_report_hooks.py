@@ -19,7 +19,7 @@ from report_samples import load_schema
 
 pytest_plugins = ["pytester"]
 
-NO_MAIN_PLUGIN = ("-p", "no:ikp_conformance", "-p", "no:cacheprovider")
+NO_MAIN_PLUGIN = ("-p", "no:ikp_conformance", "-p", "no:cacheprovider", "-p", "no:benchmark")
 
 FAKE_PLUGIN = """
 import pytest
