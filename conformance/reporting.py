@@ -36,6 +36,7 @@ _BASELINE_DIFF = pytest.StashKey[render.BaselineDiff]()
 _WRITTEN = pytest.StashKey[dict[str, Path]]()
 _WRITE_ERROR = pytest.StashKey[str]()
 _BAD_BEFORE = pytest.StashKey[int]()  # FAIL+ERROR count when the test started
+_OTHER_FAILURES = pytest.StashKey[list[str]]()  # failed tests naming no requirement (--baseline)
 _REASON_LIMIT = 500
 
 
@@ -88,6 +89,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _requirement_ids(item: pytest.Item) -> tuple[str, ...]:
     ids = (i for m in item.iter_markers("requirement") for i in m.args)
     return tuple(dict.fromkeys(i for i in ids if i in contract.REQUIREMENTS_BY_ID))
+
+
+def _failed_outside_requirements(config: pytest.Config) -> list[str]:
+    """Failed or erroring tests that name no requirement: a baseline must not hide them."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    stats = getattr(reporter, "stats", {})
+    failed = [*stats.get("failed", []), *stats.get("error", [])]
+    return [
+        r.nodeid or "collection"
+        for r in failed
+        if not isinstance(r, pytest.TestReport) or "requirement" not in r.keywords
+    ]
 
 
 def _bad_total(results: RunResults) -> int:
@@ -164,7 +177,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if diff is not None and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         # The baseline decides the exit status only; the verdict written above is untouched.
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED if diff.regressions else pytest.ExitCode.OK
+        # It covers requirements: a failed test that names none still fails the run.
+        other = _failed_outside_requirements(config)
+        config.stash[_OTHER_FAILURES] = other
+        bad = diff.regressions or other
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED if bad else pytest.ExitCode.OK
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -180,6 +197,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     tr.write_line(lines[0], bold=True, **{colour: True})
     for line in lines[1:]:
         tr.write_line(line)
+    other = config.stash.get(_OTHER_FAILURES, [])
+    if other:
+        tr.write_line(
+            f"{len(other)} failed test(s) name no requirement, so the baseline does not cover them: "
+            + ", ".join(other[:5])
+            + (" ..." if len(other) > 5 else ""),
+            red=True,
+        )
     for kind, path in config.stash.get(_WRITTEN, {}).items():
         tr.write_line(f"{kind} report written: {path}")
     if _WRITE_ERROR in config.stash:

@@ -164,6 +164,22 @@ def test_baseline_regression_fails_the_run(fake_suite: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["1 regression(s) from baseline: IKP-N3*"])
 
 
+def test_baseline_does_not_hide_failures_outside_the_requirements(fake_suite: pytest.Pytester) -> None:
+    fake_suite.runpytest(*NO_MAIN_PLUGIN)
+    kept = fake_suite.path / "kept.json"
+    kept.write_text((fake_suite.path / "reports/out/results.json").read_text(encoding="utf-8"))
+    fake_suite.makepyfile(test_unit="def test_helper_is_broken():\n    assert 1 == 2\n")
+    result = fake_suite.runpytest(*NO_MAIN_PLUGIN, "--baseline", str(kept))
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "no regressions from baseline*",
+            "1 failed test(s) name no requirement, so the baseline does not cover them: "
+            "test_unit.py::test_helper_is_broken",
+        ]
+    )
+
+
 def test_unreadable_baseline_is_a_usage_error(fake_suite: pytest.Pytester) -> None:
     result = fake_suite.runpytest(*NO_MAIN_PLUGIN, "--baseline", "missing.json")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
