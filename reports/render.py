@@ -193,6 +193,7 @@ def render_html(doc: dict[str, Any]) -> str:
         profile_rows=by_tier[contract.Tier.PROFILE.value],
         profile=profile,
         rows_by_id={row["id"]: row for row in doc["requirements"]},
+        api_version=contract.API_VERSION,
         failures=failures,
         meter=_meter(stats["by_status"], stats["requirements"]),
         statuses=[s.value for s in STATUS_ORDER],
