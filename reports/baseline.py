@@ -26,7 +26,7 @@ class BaselineDiff:
 
     source: str = ""
     known: list[str] = field(default_factory=list)  # FAIL (or ERROR) then, the same now
-    regressions: list[str] = field(default_factory=list)  # worse now, and now FAIL or ERROR
+    regressions: list[str] = field(default_factory=list)  # newly FAIL/ERROR, or a PASS lost
     fixed: list[str] = field(default_factory=list)  # FAIL/ERROR then, better now
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (then, now)
 
@@ -73,7 +73,9 @@ def compare_baseline(results: RunResults, baseline: dict[str, Any], source: str 
 
     A requirement missing from the baseline counts as NOT COVERED there. A regression is a
     status now FAIL or ERROR that is worse on the ladder than the baseline's (a new FAIL,
-    PASS -> FAIL, PASS -> ERROR, ERROR -> FAIL).
+    PASS -> FAIL, PASS -> ERROR, ERROR -> FAIL), or a PASS lost in any other way (PASS ->
+    NOT COVERED: the run no longer exercises it; PASS -> UNSUPPORTED: the target dropped it),
+    since without a baseline such a run would not be conformant either.
     """
     then_by_id: dict[str, Status] = {}
     for row in baseline.get("requirements", []):
@@ -87,7 +89,7 @@ def compare_baseline(results: RunResults, baseline: dict[str, Any], source: str 
         then = then_by_id.get(req.id, Status.NOT_COVERED)
         if now != then:
             diff.changes[req.id] = (then.value, now.value)
-        if now in _BAD and now.severity > then.severity:
+        if (now in _BAD and now.severity > then.severity) or (then is Status.PASS and now is not then):
             diff.regressions.append(req.id)
         elif now in _BAD:
             diff.known.append(req.id)

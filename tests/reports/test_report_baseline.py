@@ -59,6 +59,25 @@ def test_new_failure_is_a_regression() -> None:
     assert diff.known == [] and diff.fixed == []
 
 
+@pytest.mark.parametrize("now", ["NOT COVERED", "UNSUPPORTED"])
+def test_a_lost_pass_is_a_regression(now: str) -> None:
+    baseline = RunResults()
+    baseline.record("t", Verdict(Status.PASS, ("IKP-X1",)))
+    current = RunResults()
+    if now == "UNSUPPORTED":
+        current.mark_unsupported("IKP-X1", "DescribeKeyPairs gone")
+    diff = compare_baseline(current, baseline.to_json())
+    assert diff.regressions == ["IKP-X1"] and diff.changes["IKP-X1"] == ("PASS", now)
+
+
+def test_more_information_is_not_a_regression() -> None:
+    current = RunResults()
+    current.mark_unsupported("IKP-X3", "no signature checks")  # NOT COVERED -> UNSUPPORTED
+    current.record("t", Verdict(Status.PASS, ("IKP-X1",)))  # NOT COVERED -> PASS
+    diff = compare_baseline(current, RunResults().to_json())
+    assert diff.regressions == [] and set(diff.changes) == {"IKP-X1", "IKP-X3"}
+
+
 def test_requirement_missing_from_baseline_counts_as_not_covered() -> None:
     now = RunResults()
     now.record("t", Verdict(Status.FAIL, ("IKP-X1",)))
