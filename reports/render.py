@@ -8,6 +8,7 @@ HTML therefore cannot disagree, and none can carry a credential the others would
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ def build_document(results: RunResults, baseline: BaselineDiff | None = None) ->
     """The scrubbed JSON document every output is rendered from (the content of results.json)."""
     doc = results.to_json()
     doc["kind"] = "ImportKeyPairConformanceReport"
+    doc["generated"] = datetime.now(UTC).isoformat(timespec="seconds")
     meta = doc["meta"]
     meta.setdefault("suite_version", _suite_version())
     meta.setdefault("target", None)

@@ -130,8 +130,9 @@ def test_profile_warnings_capabilities_leftovers_config(sample_results: RunResul
     config = html[html.index('<section id="configuration">') :]
     assert "access_key_id" in config and "LTAI****" in config
     header = html[: html.index('<section id="summary">')]
-    for fact in ("http://127.0.0.1:9", "0.1.0", "derandomized", "<code>ci</code>", "2026-11-28T06:00:00"):
+    for fact in ("http://127.0.0.1:9", "0.1.0", "derandomized", "<code>ci</code>", "2026-11-28T06:05:00"):
         assert fact in header, fact
+    assert re.search(r"<dt>Report written</dt><dd>20\d\d-\d\d-\d\dT[0-9:]+\+00:00</dd>", header)
 
 
 def test_summary_meter_counts_match_the_results(sample_results: RunResults, tmp_path: Path) -> None:
