@@ -14,8 +14,8 @@ The broken bodies of IKP-K3 live in ``broken.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 
@@ -26,13 +26,14 @@ from strategies.draws import memoized, pick
 from strategies.encodings import (
     b64,
     comments,
+    draw_openssh_line,
     draw_rfc4716,
     openssh_line,
     optional_comments,
     pem_pkcs1,
     pem_spki,
 )
-from strategies.fingerprints import acceptable_fingerprints, wrong_fingerprints
+from strategies.fingerprints import acceptable_fingerprints, key_fingerprint, wrong_fingerprints
 from strategies.keys import PlainKey, dsa_key, keys_of_type, rsa_key, rsa_modulus
 from strategies.samples import KeySample, Validity
 
@@ -70,8 +71,10 @@ def key_sample(
     profile: str | None = None,
     description: str = "",
     received_blob: bytes | None = None,
+    also_acceptable: Mapping[str, str] | None = None,
 ) -> KeySample:
-    """A ``KeySample`` of ``key`` written as ``body``, with its fingerprints."""
+    """A ``KeySample`` of ``key`` written as ``body``, with its fingerprints (``received_blob``:
+    the bytes as sent when not canonical; ``also_acceptable``: further labelled ones)."""
     data = key.blob.data
     cert = key if isinstance(key, Certificate) else None
     return KeySample(
@@ -81,7 +84,8 @@ def key_sample(
         rule=rule,
         encoding=encoding,
         key_type=key.documented_type,
-        fingerprints=acceptable_fingerprints(key.subject.public_key, data if cert else None, received_blob),
+        fingerprints=acceptable_fingerprints(key.subject.public_key, data if cert else None, received_blob)
+        | dict(also_acceptable or {}),
         wrong_fingerprints=wrong_fingerprints(
             key.subject.public_key,
             key.subject.blob.data if cert else data,
@@ -117,29 +121,40 @@ def valid_keys(
 
 
 # -- Profile variants (IKP-K4, IKP-K5) --------------------------------------------------------
-Builder = Callable[[st.DrawFn, Any], tuple[str, SshKey, str, bytes | None]]
+class Variant(NamedTuple):
+    """What a Profile builder makes: the body, the key it carries, its encoding, the bytes
+    as sent when they are not canonical, and further acceptable fingerprints."""
+
+    body: str
+    key: SshKey
+    encoding: str = "openssh"
+    received_blob: bytes | None = None
+    also_acceptable: tuple[tuple[str, str], ...] = ()
+
+
+Builder = Callable[[st.DrawFn, Any], Variant]
 _K4_QUESTION = "IKP-K4: is the {} encoding accepted (with the SSH blob's fingerprint)?"
 _K5_QUESTION = "IKP-K5: is {} accepted?"
 
 
 def _line(draw: st.DrawFn, key: SshKey) -> str:
-    return openssh_line(key.key_type, key.blob.data, draw(optional_comments()))
+    return draw_openssh_line(draw, key.key_type, key.blob.data)
 
 
-def _rfc4716(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
-    return draw_rfc4716(draw, key.blob.data), key, "rfc4716", None
+def _rfc4716(draw: st.DrawFn, key: SshKey) -> Variant:
+    return Variant(draw_rfc4716(draw, key.blob.data), key, "rfc4716")
 
 
-def _pem_pkcs1(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
-    return pem_pkcs1(key.subject.public_key), key, "pem-pkcs1", None
+def _pem_pkcs1(draw: st.DrawFn, key: SshKey) -> Variant:
+    return Variant(pem_pkcs1(key.subject.public_key), key, "pem-pkcs1")
 
 
-def _pem_spki(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
-    return pem_spki(key.subject.public_key), key, "pem-spki", None
+def _pem_spki(draw: st.DrawFn, key: SshKey) -> Variant:
+    return Variant(pem_spki(key.subject.public_key), key, "pem-spki")
 
 
 def _whitespace(kind: str) -> Builder:
-    def build(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+    def build(draw: st.DrawFn, key: SshKey) -> Variant:
         line = _line(draw, key)
         pad = pick(draw, (" ", "\t", "  ", " \t"))
         body = {
@@ -148,13 +163,13 @@ def _whitespace(kind: str) -> Builder:
             "trailing-newline": line + "\n",
             "crlf": line + "\r\n",
         }[kind]
-        return body, key, "openssh", None
+        return Variant(body, key)
 
     return build
 
 
-def _tabs(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
-    return openssh_line(key.key_type, key.blob.data, draw(comments()), sep="\t"), key, "openssh", None
+def _tabs(draw: st.DrawFn, key: SshKey) -> Variant:
+    return Variant(openssh_line(key.key_type, key.blob.data, draw(comments()), sep="\t"), key)
 
 
 _OPTIONS = (
@@ -166,26 +181,28 @@ _OPTIONS = (
 )
 
 
-def _options(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
-    return f"{pick(draw, _OPTIONS)} {_line(draw, key)}", key, "openssh", None
+def _options(draw: st.DrawFn, key: SshKey) -> Variant:
+    return Variant(f"{pick(draw, _OPTIONS)} {_line(draw, key)}", key)
 
 
-def _two_keys(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+def _two_keys(draw: st.DrawFn, key: SshKey) -> Variant:
     other = draw(documented_keys(PLAIN_KEY_TYPES))
     sep = pick(draw, ("\n", "\r\n"))
-    return _line(draw, key) + sep + _line(draw, other), key, "openssh", None
+    # A target that takes the second key instead of the first is one reading of IKP-K5 too.
+    second = (("second-key", key_fingerprint(other.subject.public_key)),)
+    return Variant(_line(draw, key) + sep + _line(draw, other), key, also_acceptable=second)
 
 
 def _rsa_size(sizes: tuple[int, ...]) -> Builder:
-    def build(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+    def build(draw: st.DrawFn, key: SshKey) -> Variant:
         bits = pick(draw, sizes)
         odd = rsa_key(rsa_modulus(bits, draw(st.binary(min_size=16, max_size=16))))
-        return _line(draw, odd), odd, "openssh", None
+        return Variant(_line(draw, odd), odd)
 
     return build
 
 
-def _non_minimal(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+def _non_minimal(draw: st.DrawFn, key: SshKey) -> Variant:
     assert isinstance(key, PlainKey)
     zeros = draw(st.integers(1, 3))
     if key.key_type == "ssh-rsa":
@@ -195,19 +212,19 @@ def _non_minimal(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes 
         nums = key.public_key.public_numbers()
         p = nums.parameter_numbers
         padded = dsa_key(nums.y, p.p, p.q, p.g, extra_zeros=zeros)
-    return _line(draw, padded), padded, "openssh", padded.blob.data
+    return Variant(_line(draw, padded), padded, received_blob=padded.blob.data)
 
 
-def _bad_signature(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+def _bad_signature(draw: st.DrawFn, key: SshKey) -> Variant:
     assert isinstance(key, Certificate)
     bad = build_certificate(
         key.subject, key.fields, key.ca, key.algorithm, version=key.version, corrupt_signature=True
     )
-    return _line(draw, bad), bad, "openssh", None
+    return Variant(_line(draw, bad), bad)
 
 
 def _window(expired: bool) -> Builder:
-    def build(draw: st.DrawFn, key: SshKey) -> tuple[str, SshKey, str, bytes | None]:
+    def build(draw: st.DrawFn, key: SshKey) -> Variant:
         assert isinstance(key, Certificate)
         if expired:  # valid_before in the past (before 2020)
             after = draw(st.integers(0, 1_000_000_000))
@@ -216,7 +233,7 @@ def _window(expired: bool) -> Builder:
             after = draw(st.integers(4_200_000_000, 2**63))
             window = {"valid_after": after, "valid_before": draw(st.integers(after + 1, 2**64 - 1))}
         moved = with_fields(key, **window)
-        return _line(draw, moved), moved, "openssh", None
+        return Variant(_line(draw, moved), moved)
 
     return build
 
@@ -279,15 +296,16 @@ def profile_keys(
     family = pick(draw, usable)
     requirement, what, applies, build = PROFILE_FAMILIES[family]
     key = draw(documented_keys(tuple(t for t in types if t in applies)))
-    body, sent, encoding, received = build(draw, key)
+    variant = build(draw, key)
     return key_sample(
-        sent,
-        body,
-        encoding=encoding,
+        variant.key,
+        variant.body,
+        encoding=variant.encoding,
         validity=Validity.PROFILE,
         requirements=(requirement, "IKP-R2"),
         rule=family,
         profile=profile_question(family),
-        description=f"{sent.documented_type}: {what}",
-        received_blob=received,
+        description=f"{variant.key.documented_type}: {what}",
+        received_blob=variant.received_blob,
+        also_acceptable=dict(variant.also_acceptable),
     )

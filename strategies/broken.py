@@ -36,7 +36,7 @@ from strategies.certificates import (
     version_of,
 )
 from strategies.draws import memoized, pick
-from strategies.encodings import b64, openssh_line, optional_comments
+from strategies.encodings import b64, draw_openssh_line
 from strategies.keys import (
     CURVE_IDS,
     PlainKey,
@@ -73,10 +73,6 @@ class BrokenFamily:
     name: str
     applies: tuple[str, ...] | None
     build: Builder
-
-
-def _line(draw: st.DrawFn, type_name: str, data: bytes) -> str:
-    return openssh_line(type_name, data, draw(optional_comments()))
 
 
 # -- families that need no documented key -----------------------------------------------------
@@ -119,7 +115,7 @@ def _undocumented(draw: st.DrawFn, _: None) -> Built:
     else:  # rsa-sha2-256/512 used as a key type, or a made-up name: RSA key fields under it
         rsa = rsa_key(rsa_modulus(1024, seed))
         data = string(name) + b"".join(raw for _, raw in rsa.fields)
-    return _line(draw, name, data), data, f"a key of the undocumented type {name}"
+    return draw_openssh_line(draw, name, data), data, f"a key of the undocumented type {name}"
 
 
 def _private_key(draw: st.DrawFn, _: None) -> Built:
@@ -184,7 +180,7 @@ def _truncated_at_boundary(draw: st.DrawFn, key: SshKey) -> Built:
     index = draw(st.integers(0, len(spans) - 2))
     label, _, end = spans[index]
     data = key.blob.data[:end]
-    return _line(draw, key.key_type, data), data, f"cut after the field '{label}'"
+    return draw_openssh_line(draw, key.key_type, data), data, f"cut after the field '{label}'"
 
 
 def _truncated_mid_field(draw: st.DrawFn, key: SshKey) -> Built:
@@ -192,18 +188,18 @@ def _truncated_mid_field(draw: st.DrawFn, key: SshKey) -> Built:
     label, start, end = pick(draw, spans)
     cut = draw(st.integers(start + 1, end - 1))
     data = key.blob.data[:cut]
-    return _line(draw, key.key_type, data), data, f"cut inside the field '{label}'"
+    return draw_openssh_line(draw, key.key_type, data), data, f"cut inside the field '{label}'"
 
 
 def _trailing_bytes(draw: st.DrawFn, key: SshKey) -> Built:
     data = key.blob.data + draw(st.binary(min_size=1, max_size=32))
-    return _line(draw, key.key_type, data), data, "bytes after the blob's last field"
+    return draw_openssh_line(draw, key.key_type, data), data, "bytes after the blob's last field"
 
 
 def _type_mismatch(draw: st.DrawFn, key: SshKey) -> Built:
     other = pick(draw, [t for t in DOCUMENTED_KEY_TYPES if t != key.key_type])
     data = key.blob.data
-    return _line(draw, other, data), data, f"line type {other}, blob type {key.key_type}"
+    return draw_openssh_line(draw, other, data), data, f"line type {other}, blob type {key.key_type}"
 
 
 def _curve_mismatch(draw: st.DrawFn, key: SshKey) -> Built:
@@ -212,7 +208,7 @@ def _curve_mismatch(draw: st.DrawFn, key: SshKey) -> Built:
     wrong = pick(draw, [c for c in CURVE_IDS if c != curve_id])
     bad = ecdsa_key(curve_id, key.fields[1][1][4:], name_curve=wrong)
     data = bad.blob.data
-    return _line(draw, key.key_type, data), data, f"type {key.key_type}, curve name {wrong}"
+    return draw_openssh_line(draw, key.key_type, data), data, f"type {key.key_type}, curve name {wrong}"
 
 
 def _off_curve_point(draw: st.DrawFn, key: PlainKey) -> PlainKey:
@@ -237,7 +233,7 @@ def _off_curve_point(draw: st.DrawFn, key: PlainKey) -> PlainKey:
 def _point_off_curve(draw: st.DrawFn, key: SshKey) -> Built:
     assert isinstance(key, PlainKey)
     data = _off_curve_point(draw, key).blob.data
-    return _line(draw, key.key_type, data), data, "an ECDSA point that is not on the curve"
+    return draw_openssh_line(draw, key.key_type, data), data, "an ECDSA point that is not on the curve"
 
 
 # Key fields that happen to read as a valid key of another type: a P-521 curve name and point
@@ -255,7 +251,7 @@ def _cert_wrong_inner_type(draw: st.DrawFn, key: SshKey) -> Built:
         key.subject, key.fields, key.ca, key.algorithm, version=key.version, type_name=name
     )
     data = bad.blob.data
-    return _line(draw, name, data), data, f"{own} key fields under the type name {name}"
+    return draw_openssh_line(draw, name, data), data, f"{own} key fields under the type name {name}"
 
 
 def _cert_layout_swapped(draw: st.DrawFn, key: SshKey) -> Built:
@@ -264,7 +260,7 @@ def _cert_layout_swapped(draw: st.DrawFn, key: SshKey) -> Built:
     name = certificate_type_name(key.subject.key_type, key.version)
     bad = build_certificate(key.subject, key.fields, key.ca, key.algorithm, version=key.version, layout=other)
     data = bad.blob.data
-    return _line(draw, name, data), data, f"the {other} layout under the {key.version} name"
+    return draw_openssh_line(draw, name, data), data, f"the {other} layout under the {key.version} name"
 
 
 def _cert_key_off_curve(draw: st.DrawFn, key: SshKey) -> Built:
@@ -273,7 +269,7 @@ def _cert_key_off_curve(draw: st.DrawFn, key: SshKey) -> Built:
         _off_curve_point(draw, key.subject), key.fields, key.ca, key.algorithm, version=key.version
     )
     data = bad.blob.data
-    return _line(draw, key.key_type, data), data, "a certificate of an off-curve ECDSA point"
+    return draw_openssh_line(draw, key.key_type, data), data, "a certificate of an off-curve ECDSA point"
 
 
 _ECDSA_PLAIN = tuple(t for t in PLAIN_KEY_TYPES if t.startswith("ecdsa-"))

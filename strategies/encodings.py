@@ -89,6 +89,11 @@ def comments(draw: st.DrawFn) -> str:
     return text or "a"
 
 
+def draw_openssh_line(draw: st.DrawFn, type_name: str, blob: bytes) -> str:
+    """An OpenSSH line of ``blob``, with or without a drawn comment (inside a composite)."""
+    return openssh_line(type_name, blob, draw(optional_comments()))
+
+
 @memoized
 def optional_comments() -> st.SearchStrategy[str | None]:
     """No comment, or a comment (IKP-K2 allows both). Shrinks to no comment."""

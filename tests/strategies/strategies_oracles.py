@@ -10,7 +10,7 @@ import os
 import struct
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -89,7 +89,7 @@ def collect(strategy: SearchStrategy[T], n: int) -> list[T]:
     return out
 
 
-def reaches(strategy: SearchStrategy[T], predicate: Callable[[T], bool], seen: list[T] = ()) -> T:  # type: ignore[assignment]
+def reaches(strategy: SearchStrategy[T], predicate: Callable[[T], bool], seen: Sequence[T] = ()) -> T:
     """An example satisfying ``predicate``: from ``seen`` if one is there, else searched for
     with ``hypothesis.find`` (coverage claims must not depend on one random sample)."""
     for value in seen:

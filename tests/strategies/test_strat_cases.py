@@ -99,7 +99,7 @@ def test_valid_cases() -> None:
 
 
 def test_invalid_cases_never_include_success_and_unite_their_errors() -> None:
-    cases = collect(invalid_import_cases(REGION, PREFIX, GROUP, max_violations=3), 600)
+    cases = collect(invalid_import_cases(REGION, PREFIX, GROUP, max_violations=3), 300)
     for case in cases:
         check_case(case)
         assert SUCCESS not in case.outcomes
