@@ -59,6 +59,10 @@ def test_same_seed_same_lines_other_seed_other_lines() -> None:
         first = run("--kind", kind, "-n", "25", "--seed", "42")
         assert first == run("--kind", kind, "-n", "25", "--seed", "42")
         assert first != run("--kind", kind, "-n", "25", "--seed", "43")
+    # not even the first line is shared (Hypothesis' simplest example is not printed)
+    assert run("--kind", "valid-key", "-n", "1", "--seed", "1") != run(
+        "--kind", "valid-key", "-n", "1", "--seed", "2"
+    )
 
 
 def test_type_filter_and_fingerprints_agree_with_ssh_keygen() -> None:
