@@ -34,7 +34,13 @@ _MARKERS = (
 )
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    # The reporting hooks add options of their own (--baseline), so they must be registered
+    # before the command line is parsed.
+    from conformance import reporting
+
+    if not pluginmanager.has_plugin("ikp_reporting"):
+        pluginmanager.register(reporting, "ikp_reporting")
     group = parser.getgroup("ikp", "ImportKeyPair conformance suite")
     group.addoption(
         "--target",
@@ -80,12 +86,6 @@ def pytest_configure(config: pytest.Config) -> None:
         }
     )
     config.stash[RESULTS_KEY] = results
-    try:
-        from conformance import reporting
-    except ImportError:  # pragma: no cover - the reporting hooks ship with the package
-        return
-    if not config.pluginmanager.has_plugin("ikp_reporting"):
-        config.pluginmanager.register(reporting, "ikp_reporting")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -176,9 +176,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
     """The coverage gate: a suite run exits 0 only when the verdict is *conformant* (every
     Core requirement exercised and passed). With ``--baseline`` the baseline decides."""
-    yield
     config = session.config
     results = config.stash.get(RESULTS_KEY, None)
+    if results is not None:
+        results.meta["finished"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    yield
     if results is None or not results.meta.get("suite_ran") or hasattr(config, "workerinput"):
         return
     if config.getoption("baseline", default=None):

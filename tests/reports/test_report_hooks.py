@@ -279,11 +279,6 @@ def test_real_plugin_wires_the_reporting_hooks(real_suite: pytest.Pytester) -> N
     assert doc["meta"]["suite_version"] and doc["meta"]["hypothesis_profile"]
 
 
-@pytest.mark.xfail(
-    reason="plugin.py registers ikp_reporting in pytest_configure, after the command line is "
-    "parsed, so --baseline is 'unrecognized'; registering it in pytest_addoption fixes this",
-    strict=False,
-)
 def test_real_plugin_accepts_baseline(real_suite: pytest.Pytester) -> None:
     real_suite.runpytest("-p", "no:cacheprovider")
     kept = real_suite.path / "kept.json"
