@@ -106,7 +106,7 @@ def valid_keys(
 ) -> KeySample:
     """OpenSSH one-line bodies (with or without a comment) of documented keys (IKP-K2).
 
-    Every sample carries its acceptable fingerprints. Shrinks to ``ssh-rsa`` 1024, no comment."""
+    Every sample carries its acceptable fingerprints. Shrinks towards ``ssh-rsa`` 1024, no comment."""
     key = draw(documented_keys(types, ca_kinds))
     comment = draw(optional_comments())
     return key_sample(
@@ -288,7 +288,7 @@ def profile_keys(
     """Bodies whose acceptance is a Profile question (IKP-K4 encodings, IKP-K5 variations).
 
     Each is accepted (with the fingerprints it carries) or ``InvalidPublicKeyBody.Malformed``.
-    Shrinks to the first family (RFC 4716) of the first type."""
+    Shrinks towards the first family (RFC 4716) of the first type."""
     names = families or tuple(PROFILE_FAMILIES)
     usable = tuple(f for f in names if set(PROFILE_FAMILIES[f][2]) & set(types))
     if not usable:

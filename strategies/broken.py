@@ -310,7 +310,7 @@ def broken_keys(
 
     ``types`` limits the families derived from a documented key to those types (and, when
     given, leaves out the families that need no key); ``families`` picks families by name.
-    Shrinks to the first family (``not-a-key``: the documentation's ``ABC1234567``)."""
+    Shrinks towards the first family (``not-a-key``: the documentation's ``ABC1234567``)."""
     names = families or tuple(BROKEN_FAMILIES)
     usable = [
         BROKEN_FAMILIES[n]

@@ -74,7 +74,7 @@ def region_part(region: str) -> Part:
 @memoized
 @st.composite
 def unknown_region_parts(draw: st.DrawFn, region: str = DEFAULT_REGION) -> Part:
-    """A ``RegionId`` no target knows (IKP-G2) -> any 4xx. Shrinks to ``xx-nowhere-1``."""
+    """A ``RegionId`` no target knows (IKP-G2) -> any 4xx. Shrinks towards ``xx-nowhere-1``."""
     word = draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=0, max_size=12))
     name = f"xx-nowhere{word}-{draw(st.integers(1, 99))}"
     assert name not in KNOWN_REGIONS and name != region
@@ -89,7 +89,7 @@ def unknown_region_parts(draw: st.DrawFn, region: str = DEFAULT_REGION) -> Part:
 
 @memoized
 def invalid_region_parts(region: str = DEFAULT_REGION) -> st.SearchStrategy[Part]:
-    """RegionId absent, empty (IKP-G1) or unknown (IKP-G2). Shrinks to absent."""
+    """RegionId absent, empty (IKP-G1) or unknown (IKP-G2). Shrinks towards absent."""
     return st.one_of(
         st.sampled_from(
             (
@@ -126,7 +126,7 @@ def unknown_resource_group_parts(draw: st.DrawFn, known: str | None = None) -> P
 def invalid_key_parts(
     key_types: tuple[str, ...] = DOCUMENTED_KEY_TYPES,
 ) -> st.SearchStrategy[Part | KeySample]:
-    """A broken body (IKP-K3) or PublicKeyBody absent/empty (IKP-K1). Shrinks to absent."""
+    """A broken body (IKP-K3) or PublicKeyBody absent/empty (IKP-K1). Shrinks towards absent."""
     types = None if set(key_types) == set(DOCUMENTED_KEY_TYPES) else key_types
     return st.one_of(
         st.sampled_from(
@@ -138,7 +138,7 @@ def invalid_key_parts(
 
 @memoized
 def invalid_name_or_missing(prefix: str = "") -> st.SearchStrategy[Part]:
-    """A name breaking IKP-N2..N4, or absent/empty (IKP-N1). Shrinks to absent."""
+    """A name breaking IKP-N2..N4, or absent/empty (IKP-N1). Shrinks towards absent."""
     return st.one_of(st.sampled_from((absent_name_part(), empty_name_part())), invalid_name_parts(prefix))
 
 
@@ -205,7 +205,7 @@ def valid_import_cases(
 
     A valid name starting with ``name_prefix``, an OpenSSH one-line key of ``key_types``,
     ``region``, the known resource group (sometimes, if given) and 0..``max_tags`` valid tags.
-    Shrinks to the shortest name, an ``ssh-rsa`` 1024 key without comment, no group, no tags."""
+    Shrinks towards the shortest name, an ``ssh-rsa`` 1024 key without comment, no group, no tags."""
     return combine(
         [
             draw(valid_name_parts(name_prefix)),
@@ -230,7 +230,7 @@ def profile_import_cases(
     """Requests asking exactly one Profile question (IKP-K4, IKP-K5, IKP-N5 or IKP-TG3), all
     else valid -> success or the question's error; ``Case.profile`` says which question.
 
-    Shrinks to an RFC 4716 body of an ``ssh-rsa`` 1024 key."""
+    Shrinks towards an RFC 4716 body of an ``ssh-rsa`` 1024 key."""
     slot = pick(draw, slots)
     name = draw(profile_name_parts(name_prefix) if slot == "name" else valid_name_parts(name_prefix))
     key = draw(profile_keys(key_types) if slot == "key" else valid_keys(key_types))
@@ -253,7 +253,7 @@ def invalid_import_cases(
     resource-group, tags), every other part valid -> the union of the broken parts' errors,
     never success. A broken name/key/region may also be an absent or empty parameter.
 
-    Shrinks to one violation: the name absent."""
+    Shrinks towards one violation: the name absent."""
     indices = draw(st.lists(st.integers(0, len(slots) - 1), min_size=1, max_size=max_violations, unique=True))
     chosen = {slots[i] for i in indices}
     parts: list[Part | KeySample] = [
@@ -278,7 +278,7 @@ def missing_parameter_cases(
     key_types: tuple[str, ...] = DOCUMENTED_KEY_TYPES,
 ) -> Case:
     """Requests missing exactly one required parameter (absent or empty KeyPairName,
-    PublicKeyBody or RegionId: IKP-N1, IKP-K1, IKP-G1), all else valid. Shrinks to no name."""
+    PublicKeyBody or RegionId: IKP-N1, IKP-K1, IKP-G1), all else valid. Shrinks towards no name."""
     which = pick(draw, ("name", "key", "region"))
     empty = draw(st.booleans())
     name = (

@@ -177,7 +177,7 @@ _COMMANDS = ("/bin/true", "echo hello", "/usr/bin/rsync --server")
 
 
 def _subset(draw: st.DrawFn, names: tuple[str, ...]) -> list[str]:
-    """Some of ``names``, as one drawn bit mask (one draw; shrinks to none)."""
+    """Some of ``names``, as one drawn bit mask (one draw; shrinks towards none)."""
     mask = draw(st.integers(0, (1 << len(names)) - 1))
     return [name for i, name in enumerate(names) if mask >> i & 1]
 
@@ -205,7 +205,7 @@ def certificate_fields(
     extensions: tuple[tuple[str, bytes], ...] = ()
     if version == "v01":
         extensions = tuple((n, b"") for n in sorted(_subset(draw, EXTENSIONS)))
-    # principals: one text split on commas (one draw; shrinks to none)
+    # principals: one text split on commas (one draw; shrinks towards none)
     principals = tuple(p for p in draw(st.text(alphabet=_WORD_ALPHABET + ",", max_size=60)).split(",") if p)
     return CertificateFields(
         nonce=nonce_bytes,
@@ -253,7 +253,7 @@ def certificates(
     """Valid certificates of the documented certificate types, valid now, really signed by a
     CA of ``ca_kinds`` with each algorithm it has.
 
-    Shrinks to the first type listed (``ssh-rsa-cert-v00``), the Ed25519 CA, minimal fields."""
+    Shrinks towards the first type listed (``ssh-rsa-cert-v00``), the Ed25519 CA, minimal fields."""
     cert_type = pick(draw, types)
     version = version_of(cert_type)
     subject = draw(plain_keys((plain_type_of(cert_type),)))

@@ -84,7 +84,7 @@ _COMMENT_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456
 def comments(draw: st.DrawFn) -> str:
     """A one-line key comment (``user@host``-like, inner spaces allowed, none at the ends).
 
-    Shrinks to ``a``."""
+    Shrinks towards a one-character comment."""
     text = draw(st.text(alphabet=_COMMENT_ALPHABET, min_size=1, max_size=60)).strip()
     return text or "a"
 
@@ -96,7 +96,7 @@ def draw_openssh_line(draw: st.DrawFn, type_name: str, blob: bytes) -> str:
 
 @memoized
 def optional_comments() -> st.SearchStrategy[str | None]:
-    """No comment, or a comment (IKP-K2 allows both). Shrinks to no comment."""
+    """No comment, or a comment (IKP-K2 allows both). Shrinks towards no comment."""
     return st.one_of(st.none(), comments())
 
 
@@ -112,7 +112,7 @@ _HEADER_VALUE = st.text(
 def rfc4716_headers(draw: st.DrawFn) -> tuple[tuple[str, str], ...]:
     """RFC 4716 headers: ``Comment`` (quoted or not), ``Subject``, private ``x-`` tags.
 
-    Long values are folded with backslash continuation lines. Shrinks to no headers."""
+    Long values are folded with backslash continuation lines. Shrinks towards no headers."""
     headers: list[tuple[str, str]] = []
     if draw(st.booleans()):
         value = draw(_HEADER_VALUE)
@@ -126,7 +126,7 @@ def rfc4716_headers(draw: st.DrawFn) -> tuple[tuple[str, str], ...]:
 
 def draw_rfc4716(draw: st.DrawFn, blob: bytes) -> str:
     """An RFC 4716 block of ``blob`` with drawn headers, body width and line ends (for use
-    inside a composite). Shrinks to no headers, 70 columns (ssh-keygen's), LF."""
+    inside a composite). Shrinks towards no headers, 70 columns (ssh-keygen's), LF."""
     return rfc4716(
         blob,
         draw(rfc4716_headers()),

@@ -149,7 +149,7 @@ _seeds = st.binary(min_size=16, max_size=16)
 def rsa_keys(draw: st.DrawFn, sizes: tuple[int, ...] = RSA_KEY_SIZES) -> PlainKey:
     """``ssh-rsa`` keys of the given modulus sizes (default 1024..4096 bits).
 
-    Shrinks to the first size (1024) and the modulus ``2^(bits-1) + 1``-ish of the zero seed."""
+    Shrinks towards the first size (1024) and the all-zero seed."""
     bits = pick(draw, sizes)
     return rsa_key(rsa_modulus(bits, draw(_seeds)))
 
@@ -157,7 +157,7 @@ def rsa_keys(draw: st.DrawFn, sizes: tuple[int, ...] = RSA_KEY_SIZES) -> PlainKe
 @memoized
 @st.composite
 def dsa_keys(draw: st.DrawFn) -> PlainKey:
-    """``ssh-dss`` 1024-bit keys over the fixed domain, ``y = g^x mod p``. Shrinks to ``x = 1``."""
+    """``ssh-dss`` 1024-bit keys over the fixed domain, ``y = g^x mod p``. Shrinks towards ``x = 1``."""
     x = draw(st.integers(1, DSA_Q - 1))
     key = dsa_key(pow(DSA_G, x, DSA_P))
     assert key.bits == DSA_KEY_SIZE
@@ -167,7 +167,7 @@ def dsa_keys(draw: st.DrawFn) -> PlainKey:
 @memoized
 @st.composite
 def ecdsa_keys(draw: st.DrawFn, curve_ids: tuple[str, ...] = CURVE_IDS) -> PlainKey:
-    """ECDSA keys on the given curves (default all three). Shrinks to P-256 and scalar 1."""
+    """ECDSA keys on the given curves (default all three). Shrinks towards P-256 and scalar 1."""
     curve_id = pick(draw, curve_ids)
     scalar = draw(st.integers(1, 2 ** (ECDSA_CURVES[curve_id] - 1)))
     return ecdsa_key_from_scalar(curve_id, scalar)

@@ -87,7 +87,7 @@ def valid_names(draw: st.DrawFn, prefix: str = "") -> str:
     """Valid ``KeyPairName`` strings (IKP-N2..N4) starting with ``prefix``.
 
     Lengths run from max(2, len(prefix) + 1) to 128, both edges drawn often; the rest is drawn
-    from the whole allowed alphabet. Shrinks to the shortest name (two characters without a prefix)."""
+    from the whole allowed alphabet. Shrinks towards the shortest name (two characters without a prefix)."""
     _check_prefix(prefix)
     return draw_valid_name(draw, prefix)
 
@@ -158,7 +158,7 @@ def invalid_name_parts(
     Rules: length 1, length 129 and beyond, a bad first character (digit, ``:``, ``_``, ``-``),
     a forbidden character class (space, ``/``, ``@``, ``*``, ``+``, ``=``, ``,``, quotes,
     controls, emoji, other symbols) inside an otherwise valid name, an ``http://``/``https://``
-    start. Where the rule allows, the name still contains ``prefix``. Shrinks to a one-letter
+    start. Where the rule allows, the name still contains ``prefix``. Shrinks towards a one-letter
     name."""
     return _INVALID_BUILDERS[pick(draw, rules)](draw, prefix)
 
@@ -191,7 +191,7 @@ def profile_name_parts(draw: st.DrawFn, prefix: str = "") -> Part:
     """Names whose acceptance is a Profile question (IKP-N5): a non-ASCII letter (CJK,
     accented, Cyrillic) anywhere including first, or a ``.``; otherwise valid.
 
-    Accepted or ``InvalidKeyPairName.Malformed``. Shrinks to a CJK letter first."""
+    Accepted or ``InvalidKeyPairName.Malformed``. Shrinks towards a CJK letter inside the name."""
     kind = pick(draw, (*NON_ASCII_LETTERS, "dot"))
     extra = NAME_PROFILE_EXTRA_CHARACTERS if kind == "dot" else NON_ASCII_LETTERS[kind]
     char = pick(draw, extra)

@@ -71,7 +71,7 @@ def _clean_value(value: str) -> bool:
 
 @memoized
 def _texts(min_size: int, max_size: int) -> st.SearchStrategy[str]:
-    """Text of ``TAG_CHARACTERS``, ``min_size..max_size`` long (edges often); shrinks to the
+    """Text of ``TAG_CHARACTERS``, ``min_size..max_size`` long (edges often); shrinks towards the
     shortest text."""
 
     @st.composite
@@ -84,21 +84,21 @@ def _texts(min_size: int, max_size: int) -> st.SearchStrategy[str]:
 @memoized
 def tag_keys() -> st.SearchStrategy[str]:
     """Valid tag keys: 1..128 characters, no ``acs:``/``aliyun`` start, no ``http(s)://``.
-    Shrinks to a one-character key."""
+    Shrinks towards a one-character key."""
     return _texts(TAG_KEY_MIN_LENGTH, TAG_KEY_MAX_LENGTH).filter(_clean_key)
 
 
 @memoized
 def tag_values() -> st.SearchStrategy[str]:
     """Valid tag values: 0..128 characters (empty allowed), no ``acs:`` start (that is
-    Profile), no ``http(s)://``. Shrinks to the empty value."""
+    Profile), no ``http(s)://``. Shrinks towards the empty value."""
     return _texts(TAG_VALUE_MIN_LENGTH, TAG_VALUE_MAX_LENGTH).filter(_clean_value)
 
 
 @memoized
 @st.composite
 def valid_tag_lists(draw: st.DrawFn, min_count: int = 0, max_count: int = TAG_MAX_COUNT) -> list[Tag]:
-    """0..20 valid tags with distinct keys, numbered N = 1..count. Shrinks to no tags."""
+    """0..20 valid tags with distinct keys, numbered N = 1..count. Shrinks towards no tags."""
     keys = draw(st.lists(tag_keys(), min_size=min_count, max_size=max_count, unique_by=str.lower))
     return [(n, key, draw(tag_values())) for n, key in enumerate(keys, start=1)]
 
@@ -106,7 +106,7 @@ def valid_tag_lists(draw: st.DrawFn, min_count: int = 0, max_count: int = TAG_MA
 @memoized
 @st.composite
 def valid_tag_parts(draw: st.DrawFn, max_count: int = TAG_MAX_COUNT) -> Part:
-    """Valid tag sets as request parts (IKP-TG1). Shrinks to no tags (an empty part)."""
+    """Valid tag sets as request parts (IKP-TG1). Shrinks towards no tags (an empty part)."""
     tags = draw(valid_tag_lists(max_count=max_count))
     return valid_part(flatten(tags), ("IKP-TG1",) if tags else (), f"tags:valid-{len(tags)}")
 
@@ -146,7 +146,7 @@ def invalid_tag_parts(draw: st.DrawFn, rules: tuple[str, ...] = INVALID_TAG_RULE
 
     Rules: empty key; key over 128; key starting ``acs:``/``aliyun``; key or value containing
     ``http://``/``https://``; value over 128; N = 0; N = 21 or beyond; 21 tags; a value sent
-    without its key. Shrinks to an empty key alone."""
+    without its key. Shrinks towards an empty key alone."""
     rule = pick(draw, rules)
     others = draw(valid_tag_lists(max_count=TAG_MAX_COUNT - 1))
     value = draw(tag_values())
@@ -192,7 +192,7 @@ PROFILE_TAG_RULES = ("value-starts-acs", "duplicate-key")
 def profile_tag_parts(draw: st.DrawFn) -> Part:
     """IKP-TG3 Profile cases: a value starting ``acs:``, or the same key twice.
 
-    Accepted, or any 4xx. Shrinks to an ``acs:`` value alone."""
+    Accepted, or any 4xx. Shrinks towards an ``acs:`` value alone."""
     rule = pick(draw, PROFILE_TAG_RULES)
     others = draw(valid_tag_lists(max_count=TAG_MAX_COUNT - 2))
     if rule == "value-starts-acs":
