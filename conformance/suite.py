@@ -44,6 +44,7 @@ from strategies.samples import Validity, valid_part
 # target) and pytest stops after the current test.
 MAX_CONSECUTIVE_TRANSPORT_ERRORS = 5
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+FRESHEN_ATTEMPTS = 1000
 # A long Hypothesis test deletes what it created once fewer slots than this are left, so
 # that valid cases keep meaning "success" (the quota tests switch this off).
 AUTO_CLEANUP_ROOM = 50
@@ -142,9 +143,18 @@ class Suite:
         if name.lower() not in taken:
             return case
         keep = max(len(self.prefix) if name.startswith(self.prefix) else 1, len(name) - 8)
-        while name.lower() in taken:
+        for attempt in range(FRESHEN_ATTEMPTS):
+            if name.lower() not in taken:
+                break
+            if attempt and attempt % 16 == 0:  # few free characters and all taken: make room
+                if len(name) < contract.NAME_MAX_LENGTH:
+                    name += secrets.choice(_LETTERS)
+                else:
+                    keep = max(1, keep - 1)
             tail = "".join(secrets.choice(_LETTERS) for _ in range(len(name) - keep))
-            name = name[:keep] + tail if tail else name + secrets.choice(_LETTERS)
+            name = name[:keep] + tail
+        else:
+            return case  # cannot happen in practice; the model then expects AlreadyExist
         return dataclasses.replace(case, params=dict(case.params, KeyPairName=name))
 
     # -- the data flow of one request ----------------------------------------------------------
