@@ -71,7 +71,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     )
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    _choose_seed(config)
     for line in _MARKERS:
         config.addinivalue_line("markers", line)
     results = RunResults()
@@ -117,13 +119,24 @@ def suite_version() -> str:
         return "unknown"
 
 
+def _choose_seed(config: pytest.Config) -> None:
+    """Draw the run's Hypothesis seed when none was given, and hand it to Hypothesis through
+    its own ``--hypothesis-seed`` option (read in Hypothesis' pytest_configure, which runs
+    after this one), so the header can print it and ``--hypothesis-seed=N`` replays the run.
+    xdist workers receive the controller's options, hence the same seed. A derandomized
+    profile (``ci``) needs none."""
+    if getattr(config.option, "hypothesis_seed", "absent") is not None:
+        return  # given on the command line, or Hypothesis' plugin is not loaded
+    if profiles.current_profile_name() == "ci" or (config.getoption("hypothesis_profile", None) == "ci"):
+        return
+    config.option.hypothesis_seed = str(secrets.randbelow(2**32))
+
+
 def _seed_text(config: pytest.Config) -> str:
     seed = config.getoption("hypothesis_seed", default=None)
     if seed is not None:
         return str(seed)
-    if profiles.current_profile_name() == "ci":
-        return "derandomized"
-    return "random (printed with each failure)"
+    return "derandomized"
 
 
 def run_prefix(config: pytest.Config) -> str:
