@@ -16,12 +16,48 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import contract
-from conformance.reference import errors, keys, names, tags
+from conformance.reference import auth, errors, keys, names, tags, wire
 from conformance.reference.store import KeyPair, KeyPairStore
+
+Action = Callable[[Mapping[str, str], "Config"], dict[str, Any]]
+
+
+def _same_params(params: Mapping[str, str], config: Config) -> Mapping[str, str]:
+    return params
+
+
+def _same_error(error: errors.ApiError) -> errors.ApiError:
+    return error
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """The rule functions and hook points the server consults. The defaults ARE the clean
+    server; ``faults.py`` (deliberate deviations) and ``variants.py`` (other legal readings of
+    Profile points) replace single fields at start-up, so the clean code path has no flags."""
+
+    check_name: Callable[[str], str] = names.check_name
+    parse_key: Callable[[str], keys.PublicKey] = keys.parse_public_key
+    parse_tags: Callable[[Mapping[str, str]], tags.Tags] = tags.parse_tags
+    # ImportKeyPair parameters before any rule is applied (may rewrite them or raise).
+    prepare_import: Callable[[Mapping[str, str], Config], Mapping[str, str]] = _same_params
+    actions: Mapping[str, Action] = field(default_factory=dict)  # overrides of ACTIONS
+    make_store: Callable[[str | None], KeyPairStore] = KeyPairStore
+    make_verifier: Callable[[Mapping[str, str] | None], auth.Verifier] = auth.Verifier
+    # The wire: body format when Format is absent (IKP-T2), rendering, error answers.
+    default_format: str = wire.DEFAULT_FORMAT
+    render: Callable[[str, Mapping[str, Any], str], tuple[bytes, str]] = wire.render
+    render_error: Callable[[errors.ApiError, str, str], tuple[bytes, str]] = wire.render_error
+    adjust_error: Callable[[errors.ApiError], errors.ApiError] = _same_error
+    form_body: bool = True  # read parameters from a form body (IKP-T1)
+    header_action: bool = True  # take Action/Version from x-acs-* headers (IKP-T1, V3)
+
+    def action(self, name: str) -> Action | None:
+        return self.actions.get(name) or ACTIONS.get(name)
 
 
 @dataclass
@@ -31,6 +67,7 @@ class Config:
     store: KeyPairStore
     resource_groups: Sequence[str] = (contract.DEFAULT_RESOURCE_GROUP,)
     regions: Sequence[str] = contract.KNOWN_REGIONS
+    behaviour: Behaviour = field(default_factory=Behaviour)
 
     @property
     def default_resource_group(self) -> str:
@@ -48,6 +85,8 @@ def _region(params: Mapping[str, str], config: Config) -> str:
 
 def import_key_pair(params: Mapping[str, str], config: Config) -> dict[str, Any]:
     """ImportKeyPair: validate everything first, then one atomic insert (IKP-S2, IKP-S3)."""
+    rules = config.behaviour
+    params = rules.prepare_import(params, config)
     if not params.get("RegionId"):
         raise errors.MissingParameter("RegionId")
     name = params.get("KeyPairName")
@@ -57,15 +96,15 @@ def import_key_pair(params: Mapping[str, str], config: Config) -> dict[str, Any]
     if not body:
         raise errors.MissingParameter("PublicKeyBody")
     region = _region(params, config)
-    names.check_name(name)
+    rules.check_name(name)
     try:
-        key = keys.parse_public_key(body)
+        key = rules.parse_key(body)
     except keys.MalformedKey:
         raise errors.InvalidPublicKeyBody() from None
     group = params.get("ResourceGroupId") or config.default_resource_group
     if group not in config.resource_groups:
         raise errors.ResourceGroupNotFound()
-    tag_list = tags.parse_tags(params)
+    tag_list = rules.parse_tags(params)
     config.store.add(
         KeyPair(
             region=region,
@@ -183,7 +222,7 @@ def delete_key_pairs(params: Mapping[str, str], config: Config) -> dict[str, Any
     return {}
 
 
-ACTIONS: dict[str, Callable[[Mapping[str, str], Config], dict[str, Any]]] = {
+ACTIONS: dict[str, Action] = {
     contract.ACTION_IMPORT: import_key_pair,
     contract.ACTION_DESCRIBE: describe_key_pairs,
     contract.ACTION_DELETE: delete_key_pairs,

@@ -62,12 +62,14 @@ class MalformedKey(ValueError):
 
 @dataclass(frozen=True)
 class PublicKey:
-    """A validated key: its type name, the plain key blob and the MD5 fingerprint."""
+    """A validated key: its type name, the plain key blob and the MD5 fingerprint (and the
+    whole blob received, which differs from the plain one for a certificate)."""
 
     key_type: str
     plain_blob: bytes
     fingerprint: str
     is_certificate: bool
+    blob: bytes = b""
 
 
 def md5_fingerprint(blob: bytes) -> str:
@@ -331,6 +333,35 @@ def _read_certificate(r: _Reader, blob: bytes, base_type: str, legacy: bool) -> 
     return fields
 
 
+def certificate_window_and_ca(blob: bytes) -> tuple[int, int, bytes]:
+    """A certificate blob's (valid after, valid before, CA key blob); no signature check.
+
+    For ``faults`` and ``variants`` (other readings of the validity window, a CA-key
+    fingerprint); the clean parser does not look at the window (PROFILE.md, IKP-K5)."""
+    r = _Reader(blob)
+    blob_type = r.text()
+    legacy = blob_type.endswith(_CERT_V00)
+    if not (legacy or blob_type.endswith(_CERT_V01)):
+        raise MalformedKey("not a certificate")
+    base_type = blob_type[: -len(_CERT_V00)]
+    if not legacy:
+        r.string()  # nonce
+    _read_fields(r, base_type)
+    if not legacy:
+        r.uint64()  # serial
+    r.uint32()  # type
+    r.string()  # key id
+    r.string()  # principals
+    after, before = r.uint64(), r.uint64()
+    r.string()  # critical options / constraints
+    if legacy:
+        r.string()  # nonce
+    else:
+        r.string()  # extensions
+    r.string()  # reserved
+    return after, before, r.string()
+
+
 # -- text forms ---------------------------------------------------------------------------------
 
 
@@ -353,10 +384,10 @@ def _parse_blob(line_type: str, blob: bytes) -> PublicKey:
         base_type = blob_type[: -len(_CERT_V00)]
         fields = _read_certificate(r, blob, base_type, legacy)
         plain = fields.plain_blob()
-        return PublicKey(blob_type, plain, md5_fingerprint(plain), True)
+        return PublicKey(blob_type, plain, md5_fingerprint(plain), True, blob)
     _read_fields(r, blob_type)
     r.done()
-    return PublicKey(blob_type, blob, md5_fingerprint(blob), False)
+    return PublicKey(blob_type, blob, md5_fingerprint(blob), False, blob)
 
 
 def _parse_one_line(text: str) -> PublicKey:

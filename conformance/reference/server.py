@@ -109,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle_one_request(self) -> None:
         self._request_id = wire.new_request_id()
-        self._format = wire.DEFAULT_FORMAT
+        self._format = self.server.config.behaviour.default_format
         self.command = ""
         self.request_version = "HTTP/1.1"
         try:
@@ -171,7 +171,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.log_message('"%s" %d %d', self.requestline, status, len(body))
 
     def _send_error(self, error: errors.ApiError, *, close: bool = False) -> None:
-        body, content_type = wire.render_error(error, self._request_id, self._format)
+        rules = self.server.config.behaviour
+        error = rules.adjust_error(error)
+        body, content_type = rules.render_error(error, self._request_id, self._format)
         self._send(error.status, content_type, body, close)
 
     def _read_body(self) -> bytes:
@@ -233,7 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
         path, _, query_text = target.partition("?")
         query_raw = query_text.encode("latin-1", "replace")
         accept = self.headers.get("Accept")
-        self._format = wire.sniff_format(query_raw, b"", accept)
+        default_format = self.server.config.behaviour.default_format
+        self._format = wire.sniff_format(query_raw, b"", accept, default_format)
         if method not in ("GET", "POST"):
             # The body (if any) is not read: close so the stream never desynchronises.
             self._send_error(errors.UnsupportedHttpMethod(), close=True)
@@ -244,7 +247,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(exc, close=True)
             return
         try:
-            self._format = wire.sniff_format(query_raw, body, accept)
+            self._format = wire.sniff_format(query_raw, body, accept, default_format)
             status, payload, content_type = self._answer(method, path, query_raw, body, accept)
         except errors.ApiError as exc:
             self._send_error(exc)
@@ -258,12 +261,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(
         self, method: str, path: str, query_raw: bytes, body: bytes, accept: str | None
     ) -> tuple[int, bytes, str]:
+        rules = self.server.config.behaviour
         query = wire.parse_params(query_raw)
         params = dict(query)
         content_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
-        if body and content_type in ("", _FORM):
+        if body and content_type in ("", _FORM) and rules.form_body:
             wire.parse_params(body, into=params)
-        self._format = wire.choose_format(params, accept)
+        self._format = wire.choose_format(params, accept, rules.default_format)
         if path not in ("", "/"):
             raise errors.ActionNotFound()
         self.server.verifier.verify(
@@ -276,17 +280,19 @@ class _Handler(BaseHTTPRequestHandler):
                 body=body,
             )
         )
-        action = params.get("Action") or self.headers.get("x-acs-action")
-        if not action or action not in actions.ACTIONS:
+        from_headers = rules.header_action
+        action = params.get("Action") or (self.headers.get("x-acs-action") if from_headers else None)
+        handler = rules.action(action) if action else None
+        if not action or handler is None:
             raise errors.ActionNotFound()
-        version = params.get("Version") or self.headers.get("x-acs-version")
+        version = params.get("Version") or (self.headers.get("x-acs-version") if from_headers else None)
         if not version:
             raise errors.MissingParameter("Version")
         if version != contract.API_VERSION:
             raise errors.InvalidVersion()
-        result = actions.ACTIONS[action](params, self.server.config)
+        result = handler(params, self.server.config)
         response = {"RequestId": self._request_id, **result}
-        payload, response_type = wire.render(action + "Response", response, self._format)
+        payload, response_type = rules.render(action + "Response", response, self._format)
         return 200, payload, response_type
 
 
@@ -429,17 +435,37 @@ def start_server(
     state_file: str | None = None,
     client_timeout: float = CLIENT_TIMEOUT_SECONDS,
     verbose: bool = False,
+    fault: str | None = None,
+    variant: str | None = None,
 ) -> RunningServer:
     """Start a reference server in a background thread and return at once.
 
     ``resource_groups`` are the groups the server knows (the first is the default for imports
     without ``ResourceGroupId``); ``access_keys`` maps AccessKeyId to secret and turns on
-    signature checks; ``state_file`` keeps the key pairs across restarts.
+    signature checks; ``state_file`` keeps the key pairs across restarts. ``variant`` picks
+    another legal reading of the Profile points (``variants.VARIANTS``); ``fault`` injects one
+    documented deviation (``faults.FAULTS``), to measure what the suite catches. Unknown names
+    raise ``ValueError``.
     """
+    behaviour = actions.Behaviour()
+    if variant is not None:
+        from conformance.reference.variants import apply_variant
+
+        behaviour = apply_variant(variant, behaviour)
+    if fault is not None:
+        from conformance.reference.faults import apply_fault
+
+        behaviour = apply_fault(fault, behaviour)
     groups = tuple(resource_groups) or (contract.DEFAULT_RESOURCE_GROUP,)
-    config = actions.Config(store=KeyPairStore(state_file), resource_groups=groups)
+    config = actions.Config(
+        store=behaviour.make_store(state_file), resource_groups=groups, behaviour=behaviour
+    )
     server = ReferenceHTTPServer(
-        (host, port), config, auth.Verifier(access_keys), client_timeout=client_timeout, verbose=verbose
+        (host, port),
+        config,
+        behaviour.make_verifier(access_keys),
+        client_timeout=client_timeout,
+        verbose=verbose,
     )
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="ikp-reference", daemon=True

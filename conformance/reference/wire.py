@@ -87,7 +87,7 @@ def parse_params(raw: bytes, into: dict[str, str] | None = None) -> dict[str, st
     return params
 
 
-def sniff_format(query: bytes, body: bytes, accept: str | None) -> str:
+def sniff_format(query: bytes, body: bytes, accept: str | None, default: str = DEFAULT_FORMAT) -> str:
     """Best-effort response format for a request whose parameters may not even decode."""
     for raw in (query, body):
         m = re.search(rb"(?:^|&)Format=([A-Za-z]+)(?:&|$)", raw or b"")
@@ -95,10 +95,10 @@ def sniff_format(query: bytes, body: bytes, accept: str | None) -> str:
             value = m.group(1).decode("ascii").upper()
             if value in (FORMAT_JSON, FORMAT_XML):
                 return value
-    return format_from_accept(accept)
+    return format_from_accept(accept, default)
 
 
-def format_from_accept(accept: str | None) -> str:
+def format_from_accept(accept: str | None, default: str = DEFAULT_FORMAT) -> str:
     """V3 requests send no ``Format`` but ``Accept: application/json`` (IKP-T1)."""
     if accept:
         lowered = accept.lower()
@@ -106,10 +106,10 @@ def format_from_accept(accept: str | None) -> str:
             return FORMAT_JSON
         if "xml" in lowered:
             return FORMAT_XML
-    return DEFAULT_FORMAT
+    return default
 
 
-def choose_format(params: Mapping[str, str], accept: str | None) -> str:
+def choose_format(params: Mapping[str, str], accept: str | None, default: str = DEFAULT_FORMAT) -> str:
     """``Format`` (case-insensitive) wins; else the Accept header; else XML (IKP-T2)."""
     value = params.get("Format")
     if value:
@@ -117,7 +117,7 @@ def choose_format(params: Mapping[str, str], accept: str | None) -> str:
         if upper in (FORMAT_JSON, FORMAT_XML):
             return upper
         raise errors.InvalidParameter("Format")
-    return format_from_accept(accept)
+    return format_from_accept(accept, default)
 
 
 # -- rendering -------------------------------------------------------------------------------
