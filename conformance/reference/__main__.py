@@ -49,11 +49,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--state", metavar="FILE", help="keep key pairs in FILE across restarts")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--fault", metavar="NAME", help="inject one documented deviation (see --list-faults)"
+    )
+    parser.add_argument(
+        "--variant", metavar="NAME", help="another legal reading of the Profile points (see --list-variants)"
+    )
+    parser.add_argument("--list-faults", action="store_true", help="list the faults and exit")
+    parser.add_argument("--list-variants", action="store_true", help="list the variants and exit")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list_faults or args.list_variants:
+        from conformance.reference import faults, variants
+
+        lines = faults.describe_faults() if args.list_faults else []
+        lines += variants.describe_variants() if args.list_variants else []
+        print("\n".join(lines), flush=True)
+        return 0
     try:
         running = start_server(
             args.host,
@@ -62,7 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             access_keys=dict(args.access_keys) if args.access_keys else None,
             state_file=args.state,
             verbose=args.verbose,
+            fault=args.fault,
+            variant=args.variant,
         )
+    except ValueError as exc:
+        parser.error(str(exc))
     except StateFileError as exc:
         print(f"error: cannot read state file: {exc}", file=sys.stderr, flush=True)
         return 2

@@ -1,0 +1,837 @@
+"""Fault injection: documented deviations a real mock could plausibly have (issue 7).
+
+``python -m conformance.reference --fault NAME`` (or ``start_server(fault=NAME)``) starts the
+reference server with exactly one of these. Each fault is a small named override of one field
+of ``actions.Behaviour`` (a rule-function wrapper, a store or verifier subclass, a response
+post-processor), composed at start-up, so the clean code path stays free of flags. Each names
+the CONTRACT.md requirement(s) it breaks; together they cover every Core and Extended
+requirement. ``benchmarks/mutation.py`` runs the whole suite against each one and reports
+which requirement caught it; ``tests/mutation`` checks that each is caught (narrowing the
+suite to the tests named by ``Fault.select``).
+
+Codes, statuses and limits come from ``conformance.contract``; a fault only bends them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+
+from conformance import contract
+from conformance.contract import ErrorRow
+from conformance.reference import actions, auth, errors, keys, tags, wire
+from conformance.reference.actions import Behaviour, Config
+from conformance.reference.store import KeyPair, KeyPairStore
+
+Apply = Callable[[Behaviour], Behaviour]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One deliberate deviation: its name, what it breaks, and how it is applied."""
+
+    name: str
+    breaks: tuple[str, ...]  # CONTRACT.md requirement IDs the deviation violates
+    description: str
+    apply: Apply
+    # A pytest -k expression selecting the conformance tests expected to catch it (the
+    # mutation tests narrow the suite with it; the benchmark runs the whole suite).
+    select: str
+
+
+# -- building blocks -------------------------------------------------------------------------------
+
+
+class Recast(errors.ApiError):
+    """An error answered with another row's code, another status or another message."""
+
+    def __init__(self, row: ErrorRow, message: str, status: int) -> None:
+        self._row, self._status = row, status
+        super().__init__(message)
+
+    @property
+    def status(self) -> int:
+        return self._status
+
+    @property
+    def code(self) -> str:
+        return self._row.code
+
+
+def recode(codes: str | tuple[str, ...], row: ErrorRow, parameter: str = "") -> Apply:
+    """Errors with one of ``codes`` are answered with ``row`` instead (its message names the
+    error's parameter, or ``parameter``)."""
+    wanted = (codes,) if isinstance(codes, str) else codes
+
+    def adjust(error: errors.ApiError) -> errors.ApiError:
+        if error.code not in wanted:
+            return error
+        name = getattr(error, "parameter", parameter)
+        return Recast(row, row.message.format(name=name), row.status)
+
+    return lambda b: dataclasses.replace(b, adjust_error=chain_errors(b.adjust_error, adjust))
+
+
+def chain_errors(
+    first: Callable[[errors.ApiError], errors.ApiError], then: Callable[[errors.ApiError], errors.ApiError]
+) -> Callable[[errors.ApiError], errors.ApiError]:
+    return lambda error: then(first(error))
+
+
+def name_rule(rule: Callable[[str, Callable[[str], str]], str]) -> Apply:
+    """Wrap the name check: ``rule(name, clean_check)``."""
+
+    def apply(b: Behaviour) -> Behaviour:
+        inner = b.check_name
+        return dataclasses.replace(b, check_name=lambda name: rule(name, inner))
+
+    return apply
+
+
+def _reject_length(length: int) -> Apply:
+    def rule(name: str, inner: Callable[[str], str]) -> str:
+        if len(name) == length:
+            raise errors.InvalidKeyPairName()
+        return inner(name)
+
+    return name_rule(rule)
+
+
+def _accept_129(name: str, inner: Callable[[str], str]) -> str:
+    if len(name) == contract.NAME_MAX_LENGTH + 1:
+        inner(name[: contract.NAME_MAX_LENGTH])
+        return name
+    return inner(name)
+
+
+def _accept_1(name: str, inner: Callable[[str], str]) -> str:
+    if len(name) == contract.NAME_MIN_LENGTH - 1 and name.isascii() and name.isalpha():
+        return name
+    return inner(name)
+
+
+def _first_allowed(chars: str) -> Apply:
+    """A name starting with one of ``chars`` is checked as if it started with a letter."""
+
+    def rule(name: str, inner: Callable[[str], str]) -> str:
+        if name[:1] and name[0] in chars:
+            inner("a" + name[1:])
+            return name
+        return inner(name)
+
+    return name_rule(rule)
+
+
+def _char_allowed(chars: str) -> Apply:
+    """``chars`` are allowed anywhere after the first character."""
+
+    def rule(name: str, inner: Callable[[str], str]) -> str:
+        inner(name[:1] + "".join("a" if c in chars else c for c in name[1:]))
+        return name
+
+    return name_rule(rule)
+
+
+def _colon_rejected(name: str, inner: Callable[[str], str]) -> str:
+    if ":" in name:
+        raise errors.InvalidKeyPairName()
+    return inner(name)
+
+
+def _url_prefix_accepted(name: str, inner: Callable[[str], str]) -> str:
+    for prefix in contract.FORBIDDEN_NAME_PREFIXES:
+        if name.startswith(prefix):
+            inner(prefix.replace(":", "a").replace("/", "a") + name[len(prefix) :])
+            return name
+    return inner(name)
+
+
+def _non_ascii_crashes(name: str, inner: Callable[[str], str]) -> str:
+    if not name.isascii():
+        raise errors.InternalError()  # e.g. a latin-1 encode deep in the mock
+    return inner(name)
+
+
+def prepare(step: Callable[[Mapping[str, str], Config], Mapping[str, str]]) -> Apply:
+    """Add a step before the ImportKeyPair rules (may rewrite the parameters or raise)."""
+
+    def apply(b: Behaviour) -> Behaviour:
+        inner = b.prepare_import
+        return dataclasses.replace(b, prepare_import=lambda p, c: step(inner(p, c), c))
+
+    return apply
+
+
+def _absent_name_malformed(params: Mapping[str, str], config: Config) -> Mapping[str, str]:
+    if "KeyPairName" not in params:
+        raise errors.InvalidKeyPairName()
+    return params
+
+
+def _absent_key_malformed(params: Mapping[str, str], config: Config) -> Mapping[str, str]:
+    if not params.get("PublicKeyBody"):
+        raise errors.InvalidPublicKeyBody()
+    return params
+
+
+def _region_defaulted(params: Mapping[str, str], config: Config) -> Mapping[str, str]:
+    if not params.get("RegionId"):
+        return {**params, "RegionId": contract.DEFAULT_REGION}
+    return params
+
+
+def _unknown_region_accepted(params: Mapping[str, str], config: Config) -> Mapping[str, str]:
+    region = params.get("RegionId")
+    if region and region not in config.regions:
+        return {**params, "RegionId": contract.DEFAULT_REGION}
+    return params
+
+
+def _unknown_group_accepted(params: Mapping[str, str], config: Config) -> Mapping[str, str]:
+    group = params.get("ResourceGroupId")
+    if group and group not in config.resource_groups:
+        return {k: v for k, v in params.items() if k != "ResourceGroupId"}
+    return params
+
+
+def _known_group_rejected(params: Mapping[str, str], config: Config) -> Mapping[str, str]:
+    if params.get("ResourceGroupId") in config.resource_groups:
+        raise errors.ResourceGroupNotFound()
+    return params
+
+
+# -- keys ------------------------------------------------------------------------------------------
+
+
+def key_rule(rule: Callable[[str, Callable[[str], keys.PublicKey]], keys.PublicKey]) -> Apply:
+    def apply(b: Behaviour) -> Behaviour:
+        inner = b.parse_key
+        return dataclasses.replace(b, parse_key=lambda body: rule(body, inner))
+
+    return apply
+
+
+def _reject_keys(predicate: Callable[[keys.PublicKey], bool]) -> Apply:
+    def rule(body: str, inner: Callable[[str], keys.PublicKey]) -> keys.PublicKey:
+        key = inner(body)
+        if predicate(key):
+            raise keys.MalformedKey("not supported by this mock")
+        return key
+
+    return key_rule(rule)
+
+
+def _rsa_bits(key: keys.PublicKey) -> int:
+    r = keys._Reader(key.plain_blob)
+    if r.text() != "ssh-rsa":
+        return 0
+    r.mpint()
+    return r.mpint().bit_length()
+
+
+def one_line(body: str) -> tuple[str, bytes] | None:
+    """The type name and decoded blob of a one-line body, or None."""
+    fields = body.split()
+    if len(fields) < 2:
+        return None
+    try:
+        return fields[0], base64.b64decode(fields[1], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def accepted_as_is(key_type: str, blob: bytes) -> keys.PublicKey:
+    return keys.PublicKey(key_type, blob, keys.md5_fingerprint(blob), False, blob)
+
+
+def on_malformed(
+    fallback: Callable[[str], keys.PublicKey | None],
+) -> Apply:
+    """Accept what the clean parser refuses when ``fallback(body)`` returns a key."""
+
+    def rule(body: str, inner: Callable[[str], keys.PublicKey]) -> keys.PublicKey:
+        try:
+            return inner(body)
+        except keys.MalformedKey:
+            key = fallback(body)
+            if key is None:
+                raise
+            return key
+
+    return key_rule(rule)
+
+
+def _prefix_only(body: str) -> keys.PublicKey | None:
+    fields = body.split()
+    if not fields or fields[0] not in contract.DOCUMENTED_KEY_TYPES:
+        return None
+    line = one_line(body)
+    blob = line[1] if line else body.encode("utf-8", "replace")
+    return accepted_as_is(fields[0], blob)
+
+
+def _no_blob_parse(body: str) -> keys.PublicKey | None:
+    line = one_line(body)
+    if line is None or line[0] not in contract.DOCUMENTED_KEY_TYPES:
+        return None
+    return accepted_as_is(*line)
+
+
+def _trailing_bytes(body: str) -> keys.PublicKey | None:
+    line = one_line(body)
+    if line is None:
+        return None
+    key_type, blob = line
+    for cut in range(1, min(len(blob), 64)):
+        try:
+            keys._parse_blob(key_type, blob[:-cut])
+        except keys.MalformedKey:
+            continue
+        return accepted_as_is(key_type, blob)
+    return None
+
+
+def _inner_type_trusted(body: str) -> keys.PublicKey | None:
+    line = one_line(body)
+    if line is None:
+        return None
+    try:
+        inner_type = keys._Reader(line[1]).text()
+        return keys._parse_blob(inner_type, line[1])
+    except keys.MalformedKey:
+        return None
+
+
+def _ecdsa_parts(body: str) -> tuple[str, str, bytes, bytes] | None:
+    """(line type, curve name in the blob, point, blob) of a plain ECDSA one-line body."""
+    line = one_line(body)
+    if line is None or not line[0].startswith("ecdsa-sha2-") or "cert" in line[0]:
+        return None
+    try:
+        r = keys._Reader(line[1])
+        r.text()
+        curve, point = r.text(), r.string()
+        r.done()
+    except keys.MalformedKey:
+        return None
+    return line[0], curve, point, line[1]
+
+
+def _curve_name_ignored(body: str) -> keys.PublicKey | None:
+    parts = _ecdsa_parts(body)
+    if parts is None:
+        return None
+    key_type, _, point, blob = parts
+    curve = key_type[len("ecdsa-sha2-") :]
+    rebuilt = keys._w_string(key_type.encode()) + keys._w_string(curve.encode()) + keys._w_string(point)
+    try:
+        keys._parse_blob(key_type, rebuilt)
+    except keys.MalformedKey:
+        return None
+    return accepted_as_is(key_type, blob)
+
+
+def _point_not_checked(body: str) -> keys.PublicKey | None:
+    parts = _ecdsa_parts(body)
+    if parts is None:
+        return None
+    key_type, curve, point, blob = parts
+    size = contract.ECDSA_CURVES.get(curve)
+    if key_type != "ecdsa-sha2-" + curve or size is None or len(point) != 1 + 2 * ((size + 7) // 8):
+        return None
+    return accepted_as_is(key_type, blob)
+
+
+def _ed25519_accepted(body: str) -> keys.PublicKey | None:
+    line = one_line(body)
+    if line is None or line[0] != contract.UNDOCUMENTED_KEY_TYPES[0]:
+        return None
+    return accepted_as_is(*line)
+
+
+def _private_key_accepted(body: str) -> keys.PublicKey | None:
+    if "PRIVATE KEY" not in body:
+        return None
+    return accepted_as_is("ssh-rsa", body.strip().encode())
+
+
+# -- fingerprints ----------------------------------------------------------------------------------
+
+
+def _fingerprint(fn: Callable[[keys.PublicKey, str], str]) -> Apply:
+    def rule(body: str, inner: Callable[[str], keys.PublicKey]) -> keys.PublicKey:
+        key = inner(body)
+        return dataclasses.replace(key, fingerprint=fn(key, body))
+
+    return key_rule(rule)
+
+
+def _colons(digest: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in digest)
+
+
+def _der_md5(key: keys.PublicKey, body: str) -> str:
+    if key.is_certificate:
+        return key.fingerprint
+    line = f"{key.key_type} {base64.b64encode(key.plain_blob).decode()}".encode()
+    public = serialization.load_ssh_public_key(line)
+    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return _colons(hashlib.md5(der, usedforsecurity=False).digest())
+
+
+def _ca_md5(key: keys.PublicKey, body: str) -> str:
+    if not key.is_certificate:
+        return key.fingerprint
+    return keys.md5_fingerprint(keys.certificate_window_and_ca(key.blob)[2])
+
+
+# -- tags ------------------------------------------------------------------------------------------
+
+_TAG = re.compile(r"Tag\.([0-9]+)\.(Key|Value)")
+
+
+TagParser = Callable[[Mapping[str, str]], tags.Tags]
+
+
+def tag_rule(rule: Callable[[Mapping[str, str], TagParser], tags.Tags]) -> Apply:
+    def apply(b: Behaviour) -> Behaviour:
+        inner = b.parse_tags
+        return dataclasses.replace(b, parse_tags=lambda params: rule(params, inner))
+
+    return apply
+
+
+def tolerate_tags(bad: Callable[[str, str], bool], stand_in: Callable[[str, str, int], str]) -> Apply:
+    """Tag keys/values for which ``bad(part, text)`` holds are validated as ``stand_in``
+    (part is "Key" or "Value") and stored as sent."""
+
+    def rule(params: Mapping[str, str], inner: Callable[[Mapping[str, str]], tags.Tags]) -> tags.Tags:
+        checked = dict(params)
+        for name, text in params.items():
+            m = _TAG.fullmatch(name)
+            if m and bad(m.group(2), text):
+                checked[name] = stand_in(m.group(2), text, int(m.group(1)))
+        result = inner(checked)
+        found = (_TAG.fullmatch(n) for n in params)
+        indices = sorted({int(m.group(1)) for m in found if m and m.group(2) == "Key"})
+        if len(indices) != len(result):
+            return result
+        return tuple((params[f"Tag.{n}.Key"], params.get(f"Tag.{n}.Value", "")) for n in indices)
+
+    return tag_rule(rule)
+
+
+def _tags_21_accepted(params: Mapping[str, str], inner: TagParser) -> tags.Tags:
+    extra = contract.TAG_MAX_COUNT + 1
+    own = {k: v for k, v in params.items() if k.startswith(f"Tag.{extra}.")}
+    result = inner({k: v for k, v in params.items() if k not in own})
+    if own:
+        result += inner({k.replace(f"Tag.{extra}.", "Tag.1."): v for k, v in own.items()})
+    return result
+
+
+def _tags_20_rejected(params: Mapping[str, str], inner: TagParser) -> tags.Tags:
+    if f"Tag.{contract.TAG_MAX_COUNT}.Key" in params:
+        raise errors.InvalidTagCount()
+    return inner(params)
+
+
+def _starts_forbidden(part: str, text: str) -> bool:
+    return part == "Key" and text.startswith(contract.TAG_KEY_FORBIDDEN_PREFIXES)
+
+
+def _has_url(part: str, text: str) -> bool:
+    return part == "Value" and any(s in text for s in contract.TAG_FORBIDDEN_SUBSTRINGS)
+
+
+# -- state -----------------------------------------------------------------------------------------
+
+
+def use_store(factory: Callable[[str | None], KeyPairStore]) -> Apply:
+    return lambda b: dataclasses.replace(b, make_store=factory)
+
+
+class _AcrossRegionsStore(KeyPairStore):
+    """Counts the quota over all regions together."""
+
+    def add(self, kp: KeyPair) -> None:
+        with self._lock:
+            total = sum(len(pairs) for pairs in self._regions.values())
+            if total >= self._quota and kp.name not in self._regions.get(kp.region, {}):
+                raise errors.QuotaExceeded()
+        super().add(kp)
+
+
+class _OverwritingStore(KeyPairStore):
+    """An existing name is replaced instead of refused."""
+
+    def add(self, kp: KeyPair) -> None:
+        with self._lock:
+            region = self._regions.setdefault(kp.region, {})
+            if kp.name not in region and len(region) >= self._quota:
+                raise errors.QuotaExceeded()
+            region[kp.name] = kp
+            self._version += 1
+
+
+RACE_WINDOW_SECONDS = 0.05
+
+
+class _RacyStore(KeyPairStore):
+    """Checks, then inserts without holding the lock in between (a check-then-act race)."""
+
+    def add(self, kp: KeyPair) -> None:
+        region = self._regions.setdefault(kp.region, {})
+        if kp.name in region:
+            raise errors.KeyPairAlreadyExists()
+        if len(region) >= self._quota:
+            raise errors.QuotaExceeded()
+        time.sleep(RACE_WINDOW_SECONDS)  # e.g. a database round trip between check and insert
+        with self._lock:
+            region[kp.name] = kp
+            self._version += 1
+
+
+def _import_inserting_first(params: Mapping[str, str], config: Config) -> dict[str, Any]:
+    """ImportKeyPair that stores the name as soon as name and region look right, then
+    validates the rest and keeps the record when that fails (IKP-S2 broken)."""
+    rules = config.behaviour
+    params = rules.prepare_import(params, config)
+    region, name, body = params.get("RegionId"), params.get("KeyPairName"), params.get("PublicKeyBody")
+    if not region:
+        raise errors.MissingParameter("RegionId")
+    if not name:
+        raise errors.MissingParameter("KeyPairName")
+    if not body:
+        raise errors.MissingParameter("PublicKeyBody")
+    if region not in config.regions:
+        raise errors.RegionNotFound()
+    rules.check_name(name)
+    group = params.get("ResourceGroupId") or config.default_resource_group
+    config.store.add(KeyPair(region, name, "", body, group, (), time.time()))
+    try:
+        key = rules.parse_key(body)
+    except keys.MalformedKey:
+        raise errors.InvalidPublicKeyBody() from None
+    if group not in config.resource_groups:
+        raise errors.ResourceGroupNotFound()
+    tag_list = rules.parse_tags(params)
+    config.store.delete(region, [name])
+    config.store.add(KeyPair(region, name, key.fingerprint, body, group, tag_list, time.time()))
+    return {"KeyPairName": name, "KeyPairFingerPrint": key.fingerprint}
+
+
+def _action(name: str, fn: actions.Action) -> Apply:
+    return lambda b: dataclasses.replace(b, actions={**b.actions, name: fn})
+
+
+def _echo_lowercased(params: Mapping[str, str], config: Config) -> dict[str, Any]:
+    result = actions.import_key_pair(params, config)
+    return {**result, "KeyPairName": str(result["KeyPairName"]).lower()}
+
+
+def _describe_edited(edit: Callable[[dict[str, Any]], None]) -> actions.Action:
+    def describe(params: Mapping[str, str], config: Config) -> dict[str, Any]:
+        result = actions.describe_key_pairs(params, config)
+        for item in result["KeyPairs"]["KeyPair"]:
+            edit(item)
+        return result
+
+    return describe
+
+
+def _no_colons(item: dict[str, Any]) -> None:
+    item["KeyPairFingerPrint"] = item["KeyPairFingerPrint"].replace(":", "")
+
+
+def _no_tags(item: dict[str, Any]) -> None:
+    item["Tags"] = {"Tag": []}
+
+
+def _delete_forgets(params: Mapping[str, str], config: Config) -> dict[str, Any]:
+    """Answers like DeleteKeyPairs, deletes nothing."""
+    actions._region(params, config)
+    actions._key_pair_names(params.get("KeyPairNames"))
+    return {}
+
+
+# -- wire ------------------------------------------------------------------------------------------
+
+
+def _always_json(b: Behaviour) -> Behaviour:
+    render, render_error = b.render, b.render_error
+    return dataclasses.replace(
+        b,
+        render=lambda root, body, fmt: render(root, body, wire.FORMAT_JSON),
+        render_error=lambda error, rid, fmt: render_error(error, rid, wire.FORMAT_JSON),
+    )
+
+
+def _error_root_response(b: Behaviour) -> Behaviour:
+    return dataclasses.replace(
+        b, render_error=lambda error, rid, fmt: b.render("Response", wire.error_body(error, rid), fmt)
+    )
+
+
+def _no_request_id(b: Behaviour) -> Behaviour:
+    def strip(body: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in body.items() if k != "RequestId"}
+
+    render = b.render
+    return dataclasses.replace(
+        b,
+        render=lambda root, body, fmt: render(root, strip(body), fmt),
+        render_error=lambda error, rid, fmt: render("Error", strip(wire.error_body(error, rid)), fmt),
+    )
+
+
+_OK = 200
+
+
+def _errors_with_200(b: Behaviour) -> Behaviour:
+    def adjust(error: errors.ApiError) -> errors.ApiError:
+        return Recast(contract.ERRORS_BY_CODE.get(error.code, error.row), error.message, _OK)
+
+    return dataclasses.replace(b, adjust_error=chain_errors(b.adjust_error, adjust))
+
+
+_DOCUMENTED_CODES = frozenset(row.code for row in contract.IMPORT_ERROR_TABLE)
+
+
+def _reworded(b: Behaviour) -> Behaviour:
+    def adjust(error: errors.ApiError) -> errors.ApiError:
+        if error.code not in _DOCUMENTED_CODES:
+            return error
+        row = contract.ERRORS_BY_CODE[error.code]
+        return Recast(row, "The request is invalid: " + error.message.lower(), error.status)
+
+    return dataclasses.replace(b, adjust_error=chain_errors(b.adjust_error, adjust))
+
+
+def _no_form_body(b: Behaviour) -> Behaviour:
+    return dataclasses.replace(b, form_body=False)
+
+
+def _no_header_action(b: Behaviour) -> Behaviour:
+    return dataclasses.replace(b, header_action=False)
+
+
+# -- signatures ------------------------------------------------------------------------------------
+
+
+class _NoNonceMemory(auth.NonceCache):
+    def use(self, access_key_id: str, nonce: str, now: float | None = None) -> bool:
+        return True
+
+
+class _NonceForgettingVerifier(auth.Verifier):
+    def __init__(self, access_keys: Mapping[str, str] | None) -> None:
+        super().__init__(access_keys)
+        self.nonces = _NoNonceMemory()
+
+
+class _ClocklessVerifier(auth.Verifier):
+    """Checks nonces but never the timestamp's age."""
+
+    def _check_time_and_nonce(self, stamp: str, nonce: str, access_key_id: str) -> None:
+        auth.parse_timestamp(stamp)
+        if not self.nonces.use(access_key_id, nonce):
+            raise errors.SignatureNonceUsed()
+
+
+class _StaleAsFormatVerifier(auth.Verifier):
+    """A stale timestamp answered as a badly formatted one."""
+
+    def _check_time_and_nonce(self, stamp: str, nonce: str, access_key_id: str) -> None:
+        try:
+            super()._check_time_and_nonce(stamp, nonce, access_key_id)
+        except errors.TimestampExpired:
+            raise errors.TimestampFormat() from None
+
+
+def use_verifier(factory: Callable[[Mapping[str, str] | None], auth.Verifier]) -> Apply:
+    return lambda b: dataclasses.replace(b, make_verifier=factory)
+
+
+# -- the catalogue ---------------------------------------------------------------------------------
+
+_QUOTA = contract.KEY_PAIRS_PER_REGION
+_NAMES = "test_valid_names or test_invalid_names or test_two_character"
+_KEYS_OK = "test_plain_keys or test_every_rsa_size or test_certificates"
+_BROKEN = "test_broken_keys"
+_TAGS = "test_valid_tags or test_invalid_tags"
+_SIG = "test_bad_signatures or test_reused_nonce or test_correct_signatures"
+
+
+def _f(name: str, breaks: str, description: str, apply: Apply, select: str) -> Fault:
+    return Fault(name, tuple(breaks.split()), description, apply, select)
+
+
+FAULT_LIST: tuple[Fault, ...] = (
+    # Transport and formats (IKP-T1..T5)
+    _f("form-body-ignored", "IKP-T1", "parameters in a form-encoded POST body are ignored",
+       _no_form_body, "test_every_transport_and_format or test_correct_signatures"),
+    _f("v3-header-action-ignored", "IKP-T1", "Action/Version in x-acs-* headers (V3) are ignored",
+       _no_header_action, "test_every_transport_and_format"),
+    _f("xml-answered-as-json", "IKP-T2", "Format=XML is answered with a JSON body",
+       _always_json, "test_every_transport_and_format or test_format_value"),
+    _f("no-request-id", "IKP-T3", "bodies carry no RequestId", _no_request_id, _NAMES),
+    _f("xml-error-root-response", "IKP-T4", "XML errors have the root <Response> instead of <Error>",
+       _error_root_response, "test_every_transport_and_format or test_format_value"),
+    _f("errors-with-200", "IKP-T4", "errors are answered with HTTP 200", _errors_with_200, _NAMES),
+    _f("non-ascii-name-500", "IKP-T5", "a non-ASCII name crashes the mock (500 InternalError)",
+       name_rule(_non_ascii_crashes), "test_profile_names or test_invalid_names"),
+    # Success response (IKP-R1..R3)
+    _f("name-echoed-lowercased", "IKP-R1", "KeyPairName is echoed in lower case",
+       _action(contract.ACTION_IMPORT, _echo_lowercased), _NAMES),
+    _f("fingerprint-sha256", "IKP-R2", "SHA-256 instead of MD5",
+       _fingerprint(lambda k, body: _colons(hashlib.sha256(k.plain_blob).digest())), _KEYS_OK),
+    _f("fingerprint-uppercase", "IKP-R2", "upper-case hex",
+       _fingerprint(lambda k, body: k.fingerprint.upper()), _KEYS_OK),
+    _f("fingerprint-no-colons", "IKP-R2", "hex without ':'",
+       _fingerprint(lambda k, body: k.fingerprint.replace(":", "")), _KEYS_OK),
+    _f("fingerprint-md5-of-text", "IKP-R2", "MD5 over the PublicKeyBody text, not the decoded blob",
+       _fingerprint(lambda k, body: _colons(hashlib.md5(body.strip().encode()).digest())), _KEYS_OK),
+    _f("fingerprint-md5-of-der", "IKP-R2", "MD5 over the DER SubjectPublicKeyInfo (plain keys)",
+       _fingerprint(_der_md5), _KEYS_OK),
+    _f("fingerprint-cert-ca-key", "IKP-R2", "a certificate is fingerprinted by its CA's key",
+       _fingerprint(_ca_md5), "test_certificates"),
+    _f("messages-reworded", "IKP-R3", "documented error messages reworded (caught with --strict-messages)",
+       _reworded, _NAMES),
+    # KeyPairName (IKP-N1..N4, N6)
+    _f("name-absent-malformed", "IKP-N1", "an absent KeyPairName gives InvalidKeyPairName.Malformed",
+       prepare(_absent_name_malformed), "test_missing_name"),
+    _f("name-rejects-2", "IKP-N2", "2-character names are rejected",
+       _reject_length(contract.NAME_MIN_LENGTH), "test_two_character"),
+    _f("name-rejects-128", "IKP-N2", "128-character names are rejected",
+       _reject_length(contract.NAME_MAX_LENGTH), "test_valid_names"),
+    _f("name-accepts-129", "IKP-N2", "129-character names are accepted",
+       name_rule(_accept_129), "test_invalid_names"),
+    _f("name-accepts-1", "IKP-N2", "1-character names are accepted", name_rule(_accept_1),
+       "test_invalid_names"),
+    _f("name-digit-first", "IKP-N3", "a digit first is accepted", _first_allowed("0123456789"),
+       "test_invalid_names"),
+    _f("name-underscore-first", "IKP-N3", "'_' first is accepted", _first_allowed("_"), "test_invalid_names"),
+    _f("name-colon-first", "IKP-N3", "':' first is accepted", _first_allowed(":"), "test_invalid_names"),
+    _f("name-space-allowed", "IKP-N4", "spaces are accepted", _char_allowed(" "), "test_invalid_names"),
+    _f("name-slash-allowed", "IKP-N4", "'/' is accepted", _char_allowed("/"), "test_invalid_names"),
+    _f("name-at-allowed", "IKP-N4", "'@' is accepted", _char_allowed("@"), "test_invalid_names"),
+    _f("name-colon-rejected", "IKP-N4", "':' is rejected", name_rule(_colon_rejected), "test_valid_names"),
+    _f("name-url-prefix-accepted", "IKP-N4", "names starting http:// or https:// are accepted",
+       name_rule(_url_prefix_accepted), "test_invalid_names"),
+    _f("name-wrong-code", "IKP-N2 IKP-N3 IKP-N4", "bad names get InvalidParameter",
+       recode(contract.INVALID_KEY_PAIR_NAME.code, contract.INVALID_PARAMETER, "KeyPairName"),
+       "test_invalid_names"),
+    _f("duplicate-overwrites", "IKP-N6", "importing an existing name replaces it",
+       use_store(lambda state: _OverwritingStore(state)), "test_duplicate_name"),
+    # PublicKeyBody (IKP-K1..K3)
+    _f("key-absent-malformed", "IKP-K1", "no or an empty PublicKeyBody gives InvalidPublicKeyBody.Malformed",
+       prepare(_absent_key_malformed), "test_missing_key"),
+    _f("rejects-ssh-dss", "IKP-K2", "ssh-dss keys are refused",
+       _reject_keys(lambda k: k.key_type == "ssh-dss"), "test_plain_keys"),
+    _f("rejects-nistp384", "IKP-K2", "ecdsa-sha2-nistp384 keys are refused",
+       _reject_keys(lambda k: k.key_type == "ecdsa-sha2-nistp384"), "test_plain_keys"),
+    _f("rejects-rsa-4096", "IKP-K2", "4096-bit RSA keys are refused",
+       _reject_keys(lambda k: not k.is_certificate and _rsa_bits(k) == max(contract.RSA_KEY_SIZES)),
+       "test_every_rsa_size"),
+    _f("rejects-cert-v00", "IKP-K2", "v00 certificates are refused",
+       _reject_keys(lambda k: k.key_type.endswith(keys._CERT_V00)), "test_certificates"),
+    _f("rejects-dss-cert-v01", "IKP-K2", "DSA v01 certificates are refused",
+       _reject_keys(lambda k: k.key_type == "ssh-dss-cert-v01@openssh.com"), "test_certificates"),
+    _f("rejects-ecdsa-certs", "IKP-K2", "ECDSA certificates are refused",
+       _reject_keys(lambda k: k.is_certificate and k.key_type.startswith("ecdsa-")), "test_certificates"),
+    _f("key-prefix-only", "IKP-K3", "only the type name at the start is checked",
+       on_malformed(_prefix_only), _BROKEN),
+    _f("key-blob-not-parsed", "IKP-K3", "type name and base64 are checked, the blob is not parsed",
+       on_malformed(_no_blob_parse), _BROKEN),
+    _f("key-trailing-bytes", "IKP-K3", "bytes after the blob's last field are accepted",
+       on_malformed(_trailing_bytes), _BROKEN),
+    _f("key-type-mismatch", "IKP-K3", "the line's type name may differ from the blob's",
+       on_malformed(_inner_type_trusted), _BROKEN),
+    _f("key-curve-mismatch", "IKP-K3", "an ECDSA blob's curve name is not compared with the type",
+       on_malformed(_curve_name_ignored), _BROKEN),
+    _f("key-point-off-curve", "IKP-K3", "ECDSA points are not checked to be on the curve",
+       on_malformed(_point_not_checked), _BROKEN),
+    _f("key-ed25519-accepted", "IKP-K3", "ssh-ed25519 keys are accepted",
+       on_malformed(_ed25519_accepted), _BROKEN),
+    _f("key-private-accepted", "IKP-K3", "a pasted private key is accepted",
+       on_malformed(_private_key_accepted), _BROKEN),
+    _f("key-wrong-code", "IKP-K3", "malformed keys get InvalidParameter",
+       recode(contract.INVALID_PUBLIC_KEY_BODY.code, contract.INVALID_PARAMETER, "PublicKeyBody"), _BROKEN),
+    # RegionId and ResourceGroupId (IKP-G1..G3)
+    _f("region-absent-defaulted", "IKP-G1", "a missing RegionId defaults to cn-hangzhou",
+       prepare(_region_defaulted), "test_missing_or_unknown_region"),
+    _f("region-unknown-accepted", "IKP-G2", "an unknown RegionId is accepted",
+       prepare(_unknown_region_accepted), "test_missing_or_unknown_region"),
+    _f("group-unknown-accepted", "IKP-G3", "an unknown ResourceGroupId is accepted",
+       prepare(_unknown_group_accepted), "test_unknown_resource_group"),
+    _f("group-known-rejected", "IKP-G3", "the known resource group is refused",
+       prepare(_known_group_rejected), "test_known_resource_group"),
+    # Tags (IKP-TG1, TG2)
+    _f("tags-20-rejected", "IKP-TG1", "20 tags are refused", tag_rule(_tags_20_rejected), _TAGS),
+    _f("tags-21-accepted", "IKP-TG2", "Tag.21 is accepted", tag_rule(_tags_21_accepted), _TAGS),
+    _f("tag-empty-key-accepted", "IKP-TG2", "an empty tag key is accepted",
+       tolerate_tags(lambda part, t: part == "Key" and not t, lambda part, t, n: f"k{n}"), _TAGS),
+    _f("tag-acs-key-accepted", "IKP-TG2", "tag keys starting acs: or aliyun are accepted",
+       tolerate_tags(_starts_forbidden, lambda part, t, n: "x" + t), _TAGS),
+    _f("tag-url-value-accepted", "IKP-TG2", "tag values containing http:// or https:// are accepted",
+       tolerate_tags(_has_url, lambda part, t, n: t.replace("://", "x")), _TAGS),
+    _f("tag-value-129-accepted", "IKP-TG2", "129-character tag values are accepted",
+       tolerate_tags(
+           lambda part, t: part == "Value" and len(t) == contract.TAG_VALUE_MAX_LENGTH + 1,
+           lambda part, t, n: t[: contract.TAG_VALUE_MAX_LENGTH],
+       ), _TAGS),
+    # State (IKP-S1..S3)
+    _f("quota-499", "IKP-S1", "the quota is 499", use_store(lambda state: KeyPairStore(state, _QUOTA - 1)),
+       "test_quota"),
+    _f("quota-501", "IKP-S1", "the quota is 501", use_store(lambda state: KeyPairStore(state, _QUOTA + 1)),
+       "test_quota"),
+    _f("quota-missing", "IKP-S1", "there is no quota",
+       use_store(lambda state: KeyPairStore(state, sys.maxsize)), "test_quota"),
+    _f("quota-across-regions", "IKP-S1", "the quota counts all regions together",
+       use_store(lambda state: _AcrossRegionsStore(state)), "test_quota"),
+    _f("failed-import-stored", "IKP-S2", "the name is stored before the key, group and tags are checked",
+       _action(contract.ACTION_IMPORT, _import_inserting_first), "test_rejected_import"),
+    _f("race-check-then-insert", "IKP-S3", "no lock between the duplicate/quota check and the insert",
+       use_store(lambda state: _RacyStore(state)), "test_concurrent_imports_of_one_name"),
+    # Extended (IKP-X1..X3)
+    _f("describe-fingerprint-no-colons", "IKP-X1", "DescribeKeyPairs shows the fingerprint without ':'",
+       _action(contract.ACTION_DESCRIBE, _describe_edited(_no_colons)), "test_describe"),
+    _f("describe-drops-tags", "IKP-X1", "DescribeKeyPairs shows no tags",
+       _action(contract.ACTION_DESCRIBE, _describe_edited(_no_tags)), "test_describe"),
+    _f("delete-keeps-key-pair", "IKP-X2", "DeleteKeyPairs answers 200 but keeps the key pair",
+       _action(contract.ACTION_DELETE, _delete_forgets), "test_delete_frees"),
+    _f("nonce-reuse-accepted", "IKP-X3", "a reused SignatureNonce is accepted",
+       use_verifier(_NonceForgettingVerifier), _SIG),
+    _f("stale-timestamp-accepted", "IKP-X3", "timestamps more than 15 minutes off are accepted",
+       use_verifier(_ClocklessVerifier), _SIG),
+    _f("stale-timestamp-wrong-code", "IKP-X3", "a stale timestamp gives InvalidTimeStamp.Format",
+       use_verifier(_StaleAsFormatVerifier), _SIG),
+)  # fmt: skip
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in FAULT_LIST}
+
+
+def apply_fault(name: str, behaviour: Behaviour) -> Behaviour:
+    """``behaviour`` with the named fault injected (``ValueError`` for an unknown name)."""
+    fault = FAULTS.get(name)
+    if fault is None:
+        raise ValueError(f"unknown fault {name!r} (see --list-faults)")
+    return fault.apply(behaviour)
+
+
+def describe_faults() -> list[str]:
+    """One line per fault: name, the requirement(s) it breaks, what it does."""
+    width = max(len(name) for name in FAULTS)
+    return [f"{f.name:<{width}}  {','.join(f.breaks):<22}  {f.description}" for f in FAULT_LIST]
+
