@@ -42,22 +42,20 @@ VALID_REQUIREMENTS = ("IKP-K2", "IKP-R2")
 
 
 @memoized
+@st.composite
 def documented_keys(
-    types: tuple[str, ...] = DOCUMENTED_KEY_TYPES, ca_kinds: tuple[str, ...] = CA_KINDS
-) -> st.SearchStrategy[SshKey]:
+    draw: st.DrawFn, types: tuple[str, ...] = DOCUMENTED_KEY_TYPES, ca_kinds: tuple[str, ...] = CA_KINDS
+) -> SshKey:
     """Plain keys and certificates of the given documented types (the contract's order).
 
     Shrinks towards the first type listed (``ssh-rsa`` 1024 bits)."""
     unknown = set(types) - set(DOCUMENTED_KEY_TYPES)
     if unknown:
         raise ValueError(f"not documented key types: {sorted(unknown)}")
-
-    def one(key_type: str) -> st.SearchStrategy[SshKey]:
-        if key_type in PLAIN_KEY_TYPES:
-            return keys_of_type(key_type)
-        return certificates((key_type,), ca_kinds)
-
-    return st.sampled_from(types).flatmap(one)
+    key_type = pick(draw, types)
+    if key_type in PLAIN_KEY_TYPES:
+        return draw(keys_of_type(key_type))
+    return draw(certificates((key_type,), ca_kinds))
 
 
 def key_sample(

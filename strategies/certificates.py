@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from conformance.contract import CERTIFICATE_KEY_TYPES
 from strategies.authorities import CA_KINDS, CertificateAuthority, authority
 from strategies.draws import memoized, pick
-from strategies.keys import PlainKey, plain_keys
+from strategies.keys import PlainKey, keys_of_type
 from strategies.sshwire import WireBlob, blob, name_data_list, string, string_list, u32, u64
 
 Version = Literal["v00", "v01"]
@@ -256,7 +256,7 @@ def certificates(
     Shrinks towards the first type listed (``ssh-rsa-cert-v00``), the Ed25519 CA, minimal fields."""
     cert_type = pick(draw, types)
     version = version_of(cert_type)
-    subject = draw(plain_keys((plain_type_of(cert_type),)))
+    subject = draw(keys_of_type(plain_type_of(cert_type)))
     ca, alg = pick(draw, signers(ca_kinds, version))
     fields = draw(certificate_fields(version))
     return build_certificate(subject, fields, ca, alg, version=version)
