@@ -91,26 +91,22 @@ def _not_a_key(draw: st.DrawFn, _: None) -> Built:
     return (text.strip() or "not a key"), None, "free text"
 
 
-def _ssh_ed25519(draw: st.DrawFn) -> PlainKey:
-    return draw(ed25519_keys())
-
-
 def _undocumented(draw: st.DrawFn, _: None) -> Built:
     name = pick(draw, UNDOCUMENTED_KEY_TYPES + MADE_UP_TYPES)
     seed = draw(st.binary(min_size=16, max_size=16))
     if name == "ssh-ed25519":
-        data = _ssh_ed25519(draw).blob.data
+        data = draw(ed25519_keys()).blob.data
     elif name == "ssh-ed448":
         data = string(name) + string(expand(seed, 57))
     elif name == "sk-ssh-ed25519@openssh.com":
-        pk = _ssh_ed25519(draw).fields[0][1]
+        pk = draw(ed25519_keys()).fields[0][1]
         data = string(name) + pk + string(SK_APPLICATION)
     elif name == "sk-ecdsa-sha2-nistp256@openssh.com":
         plain = draw(documented_keys(("ecdsa-sha2-nistp256",)))
         data = string(name) + b"".join(raw for _, raw in plain.blob.fields[1:]) + string(SK_APPLICATION)
     elif name == "ssh-ed25519-cert-v01@openssh.com":
         ca = authority(pick(draw, CA_KINDS))
-        cert = build_certificate(_ssh_ed25519(draw), draw(certificate_fields()), ca)
+        cert = build_certificate(draw(ed25519_keys()), draw(certificate_fields()), ca)
         data = cert.blob.data
     else:  # rsa-sha2-256/512 used as a key type, or a made-up name: RSA key fields under it
         rsa = rsa_key(rsa_modulus(1024, seed))
