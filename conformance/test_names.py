@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance import contract
 from conformance.marks import requires
-from conformance.suite import Suite
+from conformance.suite import Suite, simple_case
 from strategies import cases
-from strategies.case import Case
-from strategies.names import FIRST_CHARACTERS, NAME_CHARACTERS, absent_name_part, empty_name_part
+from strategies.case import Case, Outcome
+from strategies.names import (
+    BAD_FIRST_CLASSES,
+    FIRST_CHARACTERS,
+    FORBIDDEN_CLASSES,
+    NAME_CHARACTERS,
+    absent_name_part,
+    empty_name_part,
+)
+from strategies.samples import Part, Validity, valid_part
 
 
 def _valid(ikp: Suite, data: st.DataObject) -> Case:
@@ -64,6 +74,55 @@ def test_invalid_names_are_rejected(
         label="case",
     )
     ikp.expect(case)
+
+
+def _first(chars: tuple[str, ...] | str) -> str:
+    return chars[0]
+
+
+# The boundary rows that must run whatever the Hypothesis budget (a random draw reaches each
+# of them only now and then): (id, requirement, valid?, name built from a fresh valid name).
+NAME_EDGES = [
+    ("length-max", "IKP-N2", True, lambda n: n.ljust(contract.NAME_MAX_LENGTH, "x")),
+    ("length-max-plus-1", "IKP-N2", False, lambda n: n.ljust(contract.NAME_MAX_LENGTH + 1, "x")),
+    ("length-min-minus-1", "IKP-N2", False, lambda n: n[: contract.NAME_MIN_LENGTH - 1]),
+    ("extra-characters", "IKP-N4", True, lambda n: n + contract.NAME_EXTRA_CHARACTERS.join("xyzw")),
+    *[
+        (f"first-{cls}", "IKP-N3", False, lambda n, c=chars: _first(c) + n)
+        for cls, chars in BAD_FIRST_CLASSES.items()
+    ],
+    *[
+        (f"forbidden-{cls}", "IKP-N4", False, lambda n, c=chars: n + _first(c) + "x")
+        for cls, chars in FORBIDDEN_CLASSES.items()
+    ],
+    *[
+        (f"starts-{scheme.rstrip(':/')}", "IKP-N4", False, lambda n, s=scheme: s + n)
+        for scheme in contract.FORBIDDEN_NAME_PREFIXES
+    ],
+]
+
+
+@requires("IKP-N2", "IKP-N3", "IKP-N4")
+@pytest.mark.parametrize(("row", "requirement", "valid", "build"), NAME_EDGES, ids=[r[0] for r in NAME_EDGES])
+def test_name_boundary_rows(
+    ikp: Suite, requirement_ids: tuple[str, ...], row: str, requirement: str, valid: bool, build: object
+) -> None:
+    """Each edge of the name rules once, deterministically: 128 characters and ':', '_', '-'
+    accepted; 1 and 129 characters, each bad first character class, each forbidden character
+    class and the http(s):// starts -> Malformed."""
+    assert callable(build)
+    base = simple_case(ikp.unique_name("edge"), ikp.region)
+    name = build(base.params["KeyPairName"])
+    part = (
+        valid_part({"KeyPairName": name}, (requirement,), f"name:{row}")
+        if valid
+        else Part(
+            {"KeyPairName": name}, Validity.INVALID,
+            frozenset({Outcome.error(contract.INVALID_KEY_PAIR_NAME)}), (requirement,), f"name:{row}",
+        )
+    )  # fmt: skip
+    rest = valid_part({k: v for k, v in base.params.items() if k != "KeyPairName"}, (), "base")
+    ikp.expect(cases.combine([rest, part]))
 
 
 @requires("IKP-N1")

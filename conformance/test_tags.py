@@ -2,14 +2,74 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance import contract
 from conformance.marks import requires
-from conformance.suite import Suite
+from conformance.suite import Suite, simple_case
 from strategies import cases
-from strategies.samples import valid_part
+from strategies.case import Outcome
+from strategies.samples import Part, Validity, valid_part
 from strategies.tags import valid_tag_parts
+
+_MAX = contract.TAG_MAX_COUNT
+_KEY_MAX, _VALUE_MAX = contract.TAG_KEY_MAX_LENGTH, contract.TAG_VALUE_MAX_LENGTH
+
+
+def _tags(*pairs: tuple[int, str | None, str | None]) -> dict[str, str]:
+    """Tag.N.Key / Tag.N.Value parameters; None leaves that half out."""
+    params: dict[str, str] = {}
+    for n, key, value in pairs:
+        if key is not None:
+            params[f"Tag.{n}.Key"] = key
+        if value is not None:
+            params[f"Tag.{n}.Value"] = value
+    return params
+
+
+def _many(count: int) -> list[tuple[int, str | None, str | None]]:
+    return [(n, f"k{n}", f"v{n}") for n in range(1, count + 1)]
+
+
+# The boundary rows that must run whatever the Hypothesis budget: (id, valid?, parameters).
+TAG_EDGES = [
+    ("count-max", True, _tags(*_many(_MAX))),
+    ("key-max-value-max", True, _tags((1, "k" * _KEY_MAX, "v" * _VALUE_MAX))),
+    ("value-empty", True, _tags((1, "k", ""))),
+    ("count-max-plus-1", False, _tags(*_many(_MAX + 1))),
+    ("index-max-plus-1", False, _tags((_MAX + 1, "k", "v"))),
+    ("index-zero", False, _tags((0, "k", "v"))),
+    ("key-empty", False, _tags((1, "", "v"))),
+    ("key-max-plus-1", False, _tags((1, "k" * (_KEY_MAX + 1), "v"))),
+    ("value-max-plus-1", False, _tags((1, "k", "v" * (_VALUE_MAX + 1)))),
+    ("value-without-key", False, _tags((1, None, "v"))),
+    *[
+        (f"key-starts-{p.rstrip(':')}", False, _tags((1, p + "x", "v")))
+        for p in contract.TAG_KEY_FORBIDDEN_PREFIXES
+    ],
+    *[(f"key-has-{w[:-3]}", False, _tags((1, f"a{w}x", "v"))) for w in contract.TAG_FORBIDDEN_SUBSTRINGS],
+    *[(f"value-has-{w[:-3]}", False, _tags((1, "k", f"a{w}x"))) for w in contract.TAG_FORBIDDEN_SUBSTRINGS],
+]
+
+
+@requires("IKP-TG1", "IKP-TG2")
+@pytest.mark.parametrize(("row", "valid", "tag_params"), TAG_EDGES, ids=[r[0] for r in TAG_EDGES])
+def test_tag_boundary_rows(
+    ikp: Suite, requirement_ids: tuple[str, ...], row: str, valid: bool, tag_params: dict[str, str]
+) -> None:
+    """Each edge of the tag rules once, deterministically: 20 tags, 128-character keys and
+    values, an empty value accepted; 21 tags, N = 21, N = 0, an empty, over-long, acs:/aliyun
+    or http(s):// key, an over-long or http(s):// value, a value without its key -> a 4xx."""
+    base = simple_case(ikp.unique_name("tag"), ikp.region)
+    rejected = frozenset({Outcome.any_client_error()})
+    part = (
+        valid_part(tag_params, ("IKP-TG1",), f"tags:{row}")
+        if valid
+        else Part(tag_params, Validity.INVALID, rejected, ("IKP-TG2",), f"tags:{row}")
+    )
+    ikp.expect(cases.combine([valid_part(dict(base.params), (), "base"), part]))
 
 
 @requires("IKP-TG1")
