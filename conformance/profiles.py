@@ -1,4 +1,5 @@
-"""Hypothesis settings profiles of the suite: ``quick``, ``default``, ``thorough``, ``ci``.
+"""Hypothesis settings profiles of the suite: ``quick``, ``default``, ``thorough``, ``ci``,
+and ``detect`` (``quick`` without shrinking, for mutation runs).
 
 Registered when the pytest plugin is imported; pick one with Hypothesis' own
 ``--hypothesis-profile NAME`` option. Everything that talks HTTP runs with
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
-PROFILE_NAMES = ("quick", "default", "thorough", "ci")
+PROFILE_NAMES = ("quick", "default", "thorough", "ci", "detect")
 
 _BASE = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -19,6 +20,12 @@ def register_profiles() -> None:
     settings.register_profile("quick", _BASE, max_examples=10)  # development, mutation runs
     settings.register_profile("default", _BASE, max_examples=60)
     settings.register_profile("thorough", _BASE, max_examples=400)
+    # ``quick`` without shrinking, for runs that only ask *whether* the suite catches a
+    # deviation (the mutation benchmark, the broken-target tests): a failure is reported as
+    # found, not minimised, so detection is not billed for the shrinking.
+    settings.register_profile(
+        "detect", _BASE, max_examples=10, phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None
+    )
     settings.register_profile(
         "ci",
         _BASE,
