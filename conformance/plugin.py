@@ -82,7 +82,6 @@ def pytest_configure(config: pytest.Config) -> None:
             "suite_version": suite_version(),
             "target": config.getoption("target") or "bundled reference server",
             "regions": [config.getoption("region"), config.getoption("other_region")],
-            "hypothesis_profile": profiles.current_profile_name(),
             "seed": _seed_text(config),
             "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         }
@@ -101,6 +100,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Fail fast, naming the target, when a given ``--target`` is not reachable."""
+    # Hypothesis loads the chosen profile in its pytest_configure, after ours.
+    session.config.stash[RESULTS_KEY].meta["hypothesis_profile"] = profiles.current_profile_name()
     url = session.config.getoption("target")
     if not url:
         return
