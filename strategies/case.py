@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from conformance.contract import MISSING_PARAMETER, ErrorRow
 
 
-class OutcomeKind(str, Enum):
+class OutcomeKind(StrEnum):
     """The three shapes an acceptable answer can take."""
 
     SUCCESS = "success"  # HTTP 200, RequestId, KeyPairName, KeyPairFingerPrint (IKP-R1)
