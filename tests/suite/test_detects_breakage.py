@@ -12,31 +12,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mutation.bench import load as load_mutation_benchmark
 
 from conformance.reference import start_server
 
 from .brokentargets import CATALOGUE, Breakage, BrokenProxy, Response
 
+mutation = load_mutation_benchmark()
+statuses = mutation.statuses
+
 
 def run_suite(target: str, tests: str, workdir: Path, *extra: str) -> dict:
-    """Run the conformance suite (quick profile) against ``target``; return results.json."""
-    report_dir = workdir / "out"
-    cmd = [
-        sys.executable, "-m", "pytest", "--pyargs", "conformance", f"--target={target}", "-k", tests,
-        "--hypothesis-profile=quick", f"--report-dir={report_dir}", "-p", "no:cacheprovider", "-q",
-        "-p", "no:randomly", *extra,
-    ]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=600)
-    results = report_dir / "results.json"
-    assert results.exists(), f"no results.json; pytest said:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
-    data = json.loads(results.read_text())
-    data["_exit"] = proc.returncode
-    data["_stdout"] = proc.stdout
-    return data
-
-
-def statuses(results: dict) -> dict[str, str]:
-    return {row["id"]: row["status"] for row in results["requirements"]}
+    """Run the conformance suite (quick profile, unsigned) against ``target``, narrowed to
+    ``tests``; return results.json (the one runner: ``benchmarks/mutation.py``)."""
+    return mutation.run_suite(target, workdir / "out", select=tests, extra=extra, cwd=workdir, timeout=600)
 
 
 @pytest.fixture(scope="module")

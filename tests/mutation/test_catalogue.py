@@ -1,0 +1,76 @@
+"""The fault and variant catalogues themselves: names, requirement IDs, coverage of CONTRACT.md,
+the command line, and that the clean server is untouched by the hook points."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conformance import contract
+from conformance.reference import actions, start_server
+from conformance.reference.faults import FAULT_LIST, FAULTS, apply_fault
+from conformance.reference.variants import VARIANT_LIST, VARIANTS, apply_variant
+
+CHECKED_TIERS = (contract.Tier.CORE, contract.Tier.EXTENDED)
+
+
+def test_at_least_40_faults_with_unique_names() -> None:
+    assert len(FAULT_LIST) >= 40
+    assert len(FAULTS) == len(FAULT_LIST)
+    assert len(VARIANTS) == len(VARIANT_LIST)
+
+
+def test_faults_cover_every_core_and_extended_requirement() -> None:
+    checked = {r.id for r in contract.REQUIREMENTS if r.tier in CHECKED_TIERS}
+    broken = {req for fault in FAULT_LIST for req in fault.breaks}
+    assert checked - broken == set()
+    assert broken <= checked, "a fault claims to break a Profile point, which no target can fail"
+
+
+def test_variants_cover_every_profile_point() -> None:
+    profile = {r.id for r in contract.REQUIREMENTS if r.tier is contract.Tier.PROFILE}
+    readings = {v.reading for v in VARIANT_LIST}
+    assert profile <= readings
+    for variant in VARIANT_LIST:
+        contract.requirement(variant.reading)
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_each_fault_changes_the_behaviour(name: str) -> None:
+    clean = actions.Behaviour()
+    assert apply_fault(name, clean) != clean
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_each_variant_changes_the_behaviour(name: str) -> None:
+    clean = actions.Behaviour()
+    assert apply_variant(name, clean) != clean
+
+
+def test_unknown_names_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown fault"):
+        start_server(fault="no-such-fault")
+    with pytest.raises(ValueError, match="unknown variant"):
+        start_server(variant="no-such-variant")
+
+
+def test_list_options_print_one_line_each_and_exit_0() -> None:
+    for option, names in (("--list-faults", FAULTS), ("--list-variants", VARIANTS)):
+        proc = subprocess.run(
+            [sys.executable, "-m", "conformance.reference", option],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.splitlines()
+        assert [line.split()[0] for line in lines] == list(names)
+        assert all(len(line.split()) > 2 for line in lines)
+
+
+def test_unknown_fault_on_the_command_line_is_a_usage_error() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance.reference", "--port", "0", "--fault", "nope"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "unknown fault" in proc.stderr

@@ -1,0 +1,57 @@
+"""The suite's power, shown by real suite runs (issue 7): every fault of the reference server's
+catalogue is caught, and every legal variant is certified conformant.
+
+Each fault's run narrows the suite to the conformance tests its ``Fault.select`` names (and
+stops at the first failure, ``-x``), to keep CI short; ``benchmarks/mutation.py`` runs the
+WHOLE suite against each fault and prints the figures. Each variant runs the whole suite:
+"conformant" needs every Core requirement exercised.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import contract
+from conformance.reference.faults import FAULT_LIST, Fault
+from conformance.reference.variants import VARIANT_LIST, Variant
+
+from .bench import load
+
+mutation = load()
+
+
+def _run(
+    tmp_path: Path, *, fault: str | None = None, variant: str | None = None, select: str | None = None
+) -> dict[str, Any]:
+    with mutation.start_reference(fault=fault, variant=variant) as server:
+        return mutation.run_suite(
+            server.url,
+            tmp_path / "out",
+            select=select,
+            stop_first=fault is not None,
+            strict_messages=True,
+            resource_group=contract.DEFAULT_RESOURCE_GROUP,
+            credentials=mutation.ACCESS_KEY,
+        )
+
+
+@pytest.mark.parametrize("fault", FAULT_LIST, ids=[f.name for f in FAULT_LIST])
+def test_fault_is_caught_by_the_requirement_it_breaks(tmp_path: Path, fault: Fault) -> None:
+    results = _run(tmp_path, fault=fault.name, select=fault.select)
+    failed = mutation.failed_requirements(results)
+    summary = f"{fault.name}: verdict {results['verdict']}, FAIL {failed}\n{results['_stdout'][-3000:]}"
+    assert results["verdict"] == mutation.NOT_CONFORMANT, summary
+    assert results["_exit"] != 0, summary
+    assert set(fault.breaks) & set(failed), summary
+
+
+@pytest.mark.parametrize("variant", VARIANT_LIST, ids=[v.name for v in VARIANT_LIST])
+def test_legal_variant_is_conformant(tmp_path: Path, variant: Variant) -> None:
+    results = _run(tmp_path, variant=variant.name)
+    bad = {req: status for req, status in mutation.statuses(results).items() if status in ("FAIL", "ERROR")}
+    failures = [f"{f['requirement']} {f['test_id']}: {f['reason'][:400]}" for f in results["failures"]]
+    assert results["verdict"] == mutation.CONFORMANT, (variant.name, bad, failures[:5])
+    assert results["_exit"] == 0, results["_stdout"][-3000:]
