@@ -39,6 +39,7 @@ _TEXT_PATTERNS = (
     re.compile(r"(?<![A-Za-z])(Signature=)[^&\s,;\"'<]*"),
     re.compile(r"(?<![A-Za-z])(SecurityToken=)[^&\s,;\"'<]*"),
 )
+_TEXT_MARKERS = ("Signature=", "SecurityToken=")
 _CREDENTIAL = re.compile(r"(Credential=)([^,\s]*)")
 _ACCESS_KEY_IN_TEXT = re.compile(r"(?<![A-Za-z])(AccessKeyId=)([^&\s,;\"'<]*)")
 # Masking a short AccessKeyId inside free text would garble unrelated words.
@@ -107,10 +108,13 @@ def redact_text(text: str, secrets: Secrets = NO_SECRETS) -> str:
         return text
     for hidden in secrets._hidden():
         text = text.replace(hidden, REDACTED)
-    for pattern in _TEXT_PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
-    for pattern in (_CREDENTIAL, _ACCESS_KEY_IN_TEXT):
-        text = pattern.sub(lambda m: m.group(1) + mask_access_key_id(m.group(2)), text)
+    # Each pattern needs its literal marker; most strings have none, so skip the regex.
+    for marker, pattern in zip(_TEXT_MARKERS, _TEXT_PATTERNS, strict=True):
+        if marker in text:
+            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+    for marker, pattern in (("Credential=", _CREDENTIAL), ("AccessKeyId=", _ACCESS_KEY_IN_TEXT)):
+        if marker in text:
+            text = pattern.sub(lambda m: m.group(1) + mask_access_key_id(m.group(2)), text)
     for key_id in secrets._ids():
         if len(key_id) >= MIN_ID_LENGTH_IN_TEXT:
             masked = mask_access_key_id(key_id)
