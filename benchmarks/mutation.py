@@ -254,6 +254,9 @@ def run_one(
     outcome.seconds = results["_seconds"]
     outcome.failed = failed_requirements(results)
     outcome.caught_by, outcome.caught_in = first_failure(results)
+    named = [req for req in requirements if req in outcome.failed]
+    if kind == "fault" and named and outcome.caught_by not in named:
+        outcome.caught_by = named[0]  # the failure names several IDs; show the one the fault breaks
     outcome.problems = [
         f"{f.get('requirement')} {f.get('status')} in {f.get('test_id')}: {str(f.get('reason'))[:300]}"
         for f in results.get("failures", [])
