@@ -710,7 +710,7 @@ FAULT_LIST: tuple[Fault, ...] = (
        _reworded, _NAMES),
     # KeyPairName (IKP-N1..N4, N6)
     _f("name-absent-malformed", "IKP-N1", "an absent KeyPairName gives InvalidKeyPairName.Malformed",
-       prepare(_absent_name_malformed), "test_missing_name"),
+       prepare(_absent_name_malformed), "test_missing_name or test_format_value"),
     _f("name-rejects-2", "IKP-N2", "2-character names are rejected",
        _reject_length(contract.NAME_MIN_LENGTH), "test_two_character"),
     _f("name-rejects-128", "IKP-N2", "128-character names are rejected",
@@ -772,7 +772,7 @@ FAULT_LIST: tuple[Fault, ...] = (
     _f("region-absent-defaulted", "IKP-G1", "a missing RegionId defaults to cn-hangzhou",
        prepare(_region_defaulted), "test_missing_or_unknown_region"),
     _f("region-unknown-accepted", "IKP-G2", "an unknown RegionId is accepted",
-       prepare(_unknown_region_accepted), "test_missing_or_unknown_region"),
+       prepare(_unknown_region_accepted), "test_missing_or_unknown_region or test_every_transport"),
     _f("group-unknown-accepted", "IKP-G3", "an unknown ResourceGroupId is accepted",
        prepare(_unknown_group_accepted), "test_unknown_resource_group"),
     _f("group-known-rejected", "IKP-G3", "the known resource group is refused",
