@@ -81,9 +81,8 @@ def main() -> None:
     ceiling = plain_loop(args.loop_requests)
     wall, exchanges, verdict = run_suite(args.profile)
     rate = exchanges / wall
-    print(
-        f"suite, profile {args.profile}: {wall:.1f} s wall, {exchanges} requests, {rate:.0f} req/s ({verdict})"
-    )
+    print(f"suite, profile {args.profile}: {wall:.1f} s wall, {exchanges} requests, {verdict}")
+    print(f"suite rate: {rate:.0f} req/s")
     print(f"plain requests loop (ceiling): {ceiling:.0f} req/s over {args.loop_requests} imports")
     print(f"suite rate / ceiling: {rate / ceiling:.2f}")
 
