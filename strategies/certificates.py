@@ -172,61 +172,120 @@ def build_certificate(
 # -- strategies -------------------------------------------------------------------------------
 _WORD_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-._"
 _KEY_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789@.-_ "
+# Principals are one text split on commas; the comma has several byte values so that a drawn
+# text often holds more than one principal.
+_PRINCIPAL_CHARS = _WORD_ALPHABET + "," * 8
 _SOURCE_ADDRESSES = ("10.0.0.0/8", "192.0.2.1/32", "10.0.0.0/8,2001:db8::/32")
 _COMMANDS = ("/bin/true", "echo hello", "/usr/bin/rsync --server")
+_KEY_ID_MAX = 40
+_PRINCIPALS_MAX = 60
+
+# Every optional field of a certificate comes from ONE drawn fixed-size byte string (one
+# Hypothesis draw instead of a dozen): the layout below, read in this order for both
+# versions (v00 ignores the serial and extensions bytes). Each field maps the all-zero bytes
+# to its simplest value, and Hypothesis shrinks a fixed-size ``st.binary`` byte by byte
+# towards zero, so shrinking still ends at the simplest certificate.
+FIELD_BYTES = (
+    32  # nonce (its first 16 or 32 bytes)
+    + 1  # flags: bit 0 a 32-byte nonce, bit 1 a host certificate
+    + (1 + 4)  # valid after: mode (0: 0, 1: 2020, else the value up to 2020) and value
+    + (1 + 8)  # valid before: mode (0: forever, 1: 2100, else the value from 2100) and value
+    + (1 + 8)  # serial: width (1, 2, 4, 8 bytes or 2^64-1) and value
+    + (1 + 2)  # options mask, force-command and source-address value indices
+    + 1  # extensions mask
+    + (1 + _KEY_ID_MAX)  # key id: length and characters
+    + (1 + _PRINCIPALS_MAX)  # principals: length and characters
+)
+_field_bytes = st.binary(min_size=FIELD_BYTES, max_size=FIELD_BYTES)
+# certificates(): one more byte in front, the signer's index
+_signer_and_field_bytes = st.binary(min_size=1 + FIELD_BYTES, max_size=1 + FIELD_BYTES)
 
 
-def _subset(draw: st.DrawFn, names: tuple[str, ...]) -> list[str]:
-    """Some of ``names``, as one drawn bit mask (one draw; shrinks towards none)."""
-    mask = draw(st.integers(0, (1 << len(names)) - 1))
+class _Reader:
+    """Consumes a drawn byte string field by field."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def take(self, size: int) -> bytes:
+        chunk = self.data[self.pos : self.pos + size]
+        self.pos += size
+        return chunk
+
+    def uint(self, size: int) -> int:
+        return int.from_bytes(self.take(size), "big")
+
+    def text(self, alphabet: str, max_size: int) -> str:
+        """A text of up to ``max_size`` characters of ``alphabet`` (all zero: empty)."""
+        size = self.uint(1) % (max_size + 1)
+        chars = self.take(max_size)[:size]
+        return "".join(alphabet[b % len(alphabet)] for b in chars)
+
+
+def _mask_names(mask: int, names: tuple[str, ...]) -> list[str]:
     return [name for i, name in enumerate(names) if mask >> i & 1]
 
 
-@memoized
-@st.composite
-def certificate_fields(
-    draw: st.DrawFn, version: Version = "v01", valid_now: bool = True
-) -> CertificateFields:
-    """Drawn nonce, serial, type, key id, principals, validity window, options, extensions.
+def fields_from_bytes(data: bytes, version: Version = "v01", valid_now: bool = True) -> CertificateFields:
+    """The certificate fields that ``data`` (``FIELD_BYTES`` bytes) stands for.
 
-    ``valid_now`` windows include every instant from 2020 to 2100. Options and extensions
-    are lexically ordered for v01; v00 constraints follow ssh-keygen 6.9's order. Shrinks
-    to a user certificate with serial 0, empty key id, no principals, valid forever, no
-    options."""
-    nonce_bytes = draw(st.binary(min_size=32, max_size=32))[: pick(draw, (16, 32))]
+    Deterministic; ``FIELD_BYTES`` zero bytes give a user certificate with serial 0, empty key
+    id, no principals, valid forever and no options or extensions (a 16-byte zero nonce)."""
+    if len(data) != FIELD_BYTES:
+        raise ValueError(f"expected {FIELD_BYTES} bytes, got {len(data)}")
+    read = _Reader(data)
+    nonce = read.take(32)
+    flags = read.uint(1)
+    nonce = nonce[: 32 if flags & 1 else 16]
+    cert_type = HOST_CERT if flags & 2 else USER_CERT
+    after_mode, after_value = read.uint(1) % 4, read.uint(4)
+    before_mode, before_value = read.uint(1) % 4, read.uint(8)
     after, before = 0, FOREVER
-    if valid_now:
-        after = draw(st.one_of(st.just(0), st.integers(0, _PAST)))
-        before = draw(st.one_of(st.just(FOREVER), st.integers(_FUTURE, FOREVER)))
+    if valid_now:  # windows include every instant from 2020 to 2100
+        after = (0, _PAST)[after_mode] if after_mode < 2 else after_value % (_PAST + 1)
+        if before_mode == 1:
+            before = _FUTURE
+        elif before_mode > 1:
+            before = FOREVER - before_value % (FOREVER - _FUTURE + 1)
+    width, serial_bytes = read.uint(1) % 5, read.take(8)
+    serial = FOREVER if width == 4 else int.from_bytes(serial_bytes[: (1, 2, 4, 8)[width]], "big")
+    options_mask = read.uint(1)
+    command, source = _COMMANDS[read.uint(1) % 3], _SOURCE_ADDRESSES[read.uint(1) % 3]
+    extensions_mask = read.uint(1)
+    key_id = read.text(_KEY_ID_ALPHABET, _KEY_ID_MAX)
+    principals = tuple(p for p in read.text(_PRINCIPAL_CHARS, _PRINCIPALS_MAX).split(",") if p)
     names = CRITICAL_OPTIONS if version == "v01" else V00_CONSTRAINTS
-    chosen = _subset(draw, names)
+    chosen = _mask_names(options_mask, names)
     ordered = sorted(chosen) if version == "v01" else chosen  # V00_CONSTRAINTS is in 6.9's order
-    critical = tuple((n, _option_value(draw, n)) for n in ordered)
+    values = {"force-command": string(command), "source-address": string(source)}
     extensions: tuple[tuple[str, bytes], ...] = ()
     if version == "v01":
-        extensions = tuple((n, b"") for n in sorted(_subset(draw, EXTENSIONS)))
-    # principals: one text split on commas (one draw; shrinks towards none)
-    principals = tuple(p for p in draw(st.text(alphabet=_WORD_ALPHABET + ",", max_size=60)).split(",") if p)
+        extensions = tuple((n, b"") for n in sorted(_mask_names(extensions_mask, EXTENSIONS)))
     return CertificateFields(
-        nonce=nonce_bytes,
-        serial=draw(st.integers(0, 2**64 - 1)) if version == "v01" else 0,
-        cert_type=pick(draw, (USER_CERT, HOST_CERT)),
-        key_id=draw(st.text(alphabet=_KEY_ID_ALPHABET, max_size=40)),
+        nonce=nonce,
+        serial=serial if version == "v01" else 0,
+        cert_type=cert_type,
+        key_id=key_id,
         principals=principals,
         valid_after=after,
         valid_before=before,
-        critical_options=critical,
+        critical_options=tuple((n, values.get(n, b"")) for n in ordered),
         extensions=extensions,
     )
 
 
-def _option_value(draw: st.DrawFn, name: str) -> bytes:
-    """The data of an option: empty for a flag, ``string(value)`` for a valued option."""
-    if name == "source-address":
-        return string(pick(draw, _SOURCE_ADDRESSES))
-    if name == "force-command":
-        return string(pick(draw, _COMMANDS))
-    return b""
+@memoized
+def certificate_fields(
+    version: Version = "v01", valid_now: bool = True
+) -> st.SearchStrategy[CertificateFields]:
+    """Drawn nonce, serial, type, key id, principals, validity window, options, extensions.
+
+    ``valid_now`` windows include every instant from 2020 to 2100. Options and extensions
+    are lexically ordered for v01; v00 constraints follow ssh-keygen 6.9's order. One draw
+    (``fields_from_bytes`` of a fixed-size byte string); shrinks to a user certificate with
+    serial 0, empty key id, no principals, valid forever, no options or extensions."""
+    return _field_bytes.map(lambda data: fields_from_bytes(data, version, valid_now))
 
 
 @cache
@@ -253,12 +312,17 @@ def certificates(
     """Valid certificates of the documented certificate types, valid now, really signed by a
     CA of ``ca_kinds`` with each algorithm it has.
 
-    Shrinks towards the first type listed (``ssh-rsa-cert-v00``), the Ed25519 CA, minimal fields."""
+    Draws the type (when ``types`` has several), the certified key (``keys_of_type``), then
+    one byte string: its first byte picks the signer, the rest is ``fields_from_bytes``.
+    Shrinks towards the first type listed (``ssh-rsa-cert-v00``), the Ed25519 CA, minimal
+    fields."""
     cert_type = pick(draw, types)
     version = version_of(cert_type)
     subject = draw(keys_of_type(plain_type_of(cert_type)))
-    ca, alg = pick(draw, signers(ca_kinds, version))
-    fields = draw(certificate_fields(version))
+    data = draw(_signer_and_field_bytes)
+    choices = signers(ca_kinds, version)
+    ca, alg = choices[data[0] % len(choices)]
+    fields = fields_from_bytes(data[1:], version)
     return build_certificate(subject, fields, ca, alg, version=version)
 
 

@@ -142,6 +142,7 @@ def rsa_modulus(bits: int, seed: bytes) -> int:
 
 # -- strategies -------------------------------------------------------------------------------
 _seeds = st.binary(min_size=16, max_size=16)
+_size_and_seed = st.binary(min_size=17, max_size=17)
 
 
 @memoized
@@ -149,9 +150,10 @@ _seeds = st.binary(min_size=16, max_size=16)
 def rsa_keys(draw: st.DrawFn, sizes: tuple[int, ...] = RSA_KEY_SIZES) -> PlainKey:
     """``ssh-rsa`` keys of the given modulus sizes (default 1024..4096 bits).
 
-    Shrinks towards the first size (1024) and the all-zero seed."""
-    bits = pick(draw, sizes)
-    return rsa_key(rsa_modulus(bits, draw(_seeds)))
+    One draw: the first byte of a drawn string picks the size, the rest is the seed. Shrinks
+    towards the first size (1024) and the all-zero seed."""
+    data = draw(_size_and_seed)
+    return rsa_key(rsa_modulus(sizes[data[0] % len(sizes)], data[1:]))
 
 
 @memoized
