@@ -21,8 +21,10 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
 from conformance import contract, oracle
 from conformance import model as model_mod
@@ -32,6 +34,7 @@ from conformance.reproduce import command_for
 from conformance.results import RunResults
 from conformance.target import Credentials, Target, TargetConfig, list_at
 from conformance.verdict import Status, Verdict
+from strategies import cases
 from strategies.bodies import key_sample
 from strategies.case import Case
 from strategies.cases import combine, region_part
@@ -125,6 +128,25 @@ class Suite:
     @property
     def other_region(self) -> str:
         return self.config.other_region
+
+    # -- the strategies, bound to this session's region, name prefix and known group ---------
+    def valid_cases(self, **kw: Any) -> st.SearchStrategy[Case]:
+        """``strategies.cases.valid_import_cases`` for this session (``kw``: key_types, max_tags)."""
+        return cases.valid_import_cases(self.region, self.prefix, self.known_resource_group, **kw)
+
+    def invalid_cases(self, *slots: str, max_violations: int = 1) -> st.SearchStrategy[Case]:
+        """Requests broken in 1..``max_violations`` of ``slots`` (name, key, region, ...)."""
+        return cases.invalid_import_cases(
+            self.region, self.prefix, self.known_resource_group, max_violations=max_violations, slots=slots
+        )
+
+    def profile_cases(self, *slots: str) -> st.SearchStrategy[Case]:
+        """Requests asking one Profile question about one of ``slots`` (key, name, tags)."""
+        return cases.profile_import_cases(self.region, self.prefix, self.known_resource_group, slots=slots)
+
+    def any_cases(self, **kw: Any) -> st.SearchStrategy[Case]:
+        """Valid, Profile and invalid requests (``strategies.cases.import_cases``)."""
+        return cases.import_cases(self.region, self.prefix, self.known_resource_group, **kw)
 
     def unique_name(self, label: str = "") -> str:
         """A fresh name under this run's prefix (letters, digits and '-' only)."""

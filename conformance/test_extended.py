@@ -17,7 +17,6 @@ from conformance.exchange import Transport
 from conformance.marks import requires
 from conformance.suite import Suite, simple_case
 from conformance.target import Tamper
-from strategies import cases
 from strategies.case import Case, Outcome, OutcomeKind
 
 
@@ -32,7 +31,7 @@ def test_describe_lists_the_imported_key_pair(
             "IKP-X1", ikp.capabilities.notes.get("DescribeKeyPairs", "no DescribeKeyPairs")
         )
         pytest.skip("the target has no DescribeKeyPairs (IKP-X1 UNSUPPORTED)")
-    case = data.draw(cases.valid_import_cases(ikp.region, ikp.prefix, ikp.known_resource_group), label="case")
+    case = data.draw(ikp.valid_cases(), label="case")
     # The name actually sent: freshen renames a name this run already used in any region or
     # any case (a case-sensitive check here let "...-D" through after "...-d", then the
     # listing was searched for a name that was never imported).

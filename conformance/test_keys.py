@@ -21,9 +21,7 @@ from strategies.samples import KeySample, Part, Validity, valid_part
 
 def _with_key(ikp: Suite, data: st.DataObject, key: KeySample) -> Case:
     """A valid request around ``key`` (valid name, region, tags)."""
-    base = data.draw(
-        cases.valid_import_cases(ikp.region, ikp.prefix, ikp.known_resource_group), label="request"
-    )
+    base = data.draw(ikp.valid_cases(), label="request")
     parts: list[Part | KeySample] = [
         valid_part({k: v for k, v in base.params.items() if k != "PublicKeyBody"}, base.requirements, "base"),
         key,
@@ -39,7 +37,7 @@ def test_plain_keys_are_accepted(
 ) -> None:
     """Each plain type, one-line, with and without a comment: 200 and the MD5 of the blob."""
     case = data.draw(
-        cases.valid_import_cases(ikp.region, ikp.prefix, ikp.known_resource_group, key_types=(key_type,)),
+        ikp.valid_cases(key_types=(key_type,)),
         label="case",
     )
     ikp.expect(case)
@@ -134,9 +132,7 @@ def test_broken_keys_ed25519(ikp: Suite, requirement_ids: tuple[str, ...], data:
 @given(data=st.data())
 def test_missing_key(ikp: Suite, requirement_ids: tuple[str, ...], empty: bool, data: st.DataObject) -> None:
     """No PublicKeyBody, or an empty one -> MissingParameter."""
-    base = data.draw(
-        cases.valid_import_cases(ikp.region, ikp.prefix, ikp.known_resource_group), label="request"
-    )
+    base = data.draw(ikp.valid_cases(), label="request")
     rest = valid_part({k: v for k, v in base.params.items() if k != "PublicKeyBody"}, (), "base")
     ikp.expect(cases.combine([rest, cases.missing_part(cases.KEY_PARAM, "IKP-K1", empty=empty)]))
 
@@ -149,7 +145,7 @@ def test_profile_encodings_and_variations(
     """RFC 4716, PEM, whitespace variants, options prefixes, odd sizes, bad or expired
     certificates: accepted (with the right fingerprint) or Malformed; the reading is recorded."""
     case = data.draw(
-        cases.profile_import_cases(ikp.region, ikp.prefix, ikp.known_resource_group, slots=("key",)),
+        ikp.profile_cases("key"),
         label="case",
     )
     ikp.expect(case)

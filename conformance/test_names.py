@@ -26,7 +26,7 @@ from strategies.samples import Part, Validity, valid_part
 
 
 def _valid(ikp: Suite, data: st.DataObject) -> Case:
-    return data.draw(cases.valid_import_cases(ikp.region, ikp.prefix, ikp.known_resource_group), label="case")
+    return data.draw(ikp.valid_cases(), label="case")
 
 
 @requires("IKP-N2", "IKP-N3", "IKP-N4")
@@ -68,9 +68,7 @@ def test_invalid_names_are_rejected(
 ) -> None:
     """Length 1, 129+, a non-letter first, a forbidden character, http(s):// -> Malformed."""
     case = data.draw(
-        cases.invalid_import_cases(
-            ikp.region, ikp.prefix, ikp.known_resource_group, max_violations=1, slots=("name",)
-        ),
+        ikp.invalid_cases("name"),
         label="case",
     )
     ikp.expect(case)
@@ -140,7 +138,7 @@ def test_missing_name(ikp: Suite, requirement_ids: tuple[str, ...], data: st.Dat
 def test_profile_names(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
     """Non-ASCII letters and '.': accepted or Malformed; the reading goes to the profile."""
     case = data.draw(
-        cases.profile_import_cases(ikp.region, ikp.prefix, ikp.known_resource_group, slots=("name",)),
+        ikp.profile_cases("name"),
         label="case",
     )
     ikp.expect(case)

@@ -16,9 +16,7 @@ from strategies.samples import valid_part
 def test_missing_or_unknown_region(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
     """RegionId absent or empty -> MissingParameter; unknown -> a 4xx with a Code."""
     case = data.draw(
-        cases.invalid_import_cases(
-            ikp.region, ikp.prefix, ikp.known_resource_group, max_violations=1, slots=("region",)
-        ),
+        ikp.invalid_cases("region"),
         label="case",
     )
     ikp.expect(case)
@@ -29,9 +27,7 @@ def test_missing_or_unknown_region(ikp: Suite, requirement_ids: tuple[str, ...],
 def test_unknown_resource_group(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
     """A resource group the target does not know -> 404 InvalidResourceGroup.NotFound."""
     case = data.draw(
-        cases.invalid_import_cases(
-            ikp.region, ikp.prefix, ikp.known_resource_group, max_violations=1, slots=("resource-group",)
-        ),
+        ikp.invalid_cases("resource-group"),
         label="case",
     )
     ikp.expect(case)

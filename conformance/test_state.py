@@ -26,7 +26,6 @@ from conformance.exchange import Exchange
 from conformance.marks import requires
 from conformance.suite import Suite, simple_case
 from conformance.verdict import Status, Verdict
-from strategies import cases
 
 
 def _fill(ikp: Suite, region: str, up_to: int) -> None:
@@ -55,13 +54,7 @@ def test_rejected_import_stores_nothing(
 ) -> None:
     """A request refused for its key, tags, group or region stores nothing: the same name
     then imports successfully (the model adds IKP-S2 to that second case)."""
-    bad = data.draw(
-        cases.invalid_import_cases(
-            ikp.region, ikp.prefix, ikp.known_resource_group, max_violations=2,
-            slots=("key", "tags", "resource-group"),
-        ),
-        label="rejected",
-    )  # fmt: skip
+    bad = data.draw(ikp.invalid_cases("key", "tags", "resource-group", max_violations=2), label="rejected")
     ikp.expect(bad)
     name = bad.params["KeyPairName"]
     ikp.expect(simple_case(name, ikp.region), fresh=False)
