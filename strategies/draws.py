@@ -15,7 +15,6 @@ smallest integer), so a failing example ends as simple as the failure allows.
 from __future__ import annotations
 
 import random
-
 from collections.abc import Callable, Sequence
 from functools import cache, wraps
 from typing import ParamSpec, TypeVar
