@@ -65,11 +65,29 @@ class _Region:
     rejected: set[str] = field(default_factory=set)  # names an import was refused for (IKP-S2)
     deleted: set[str] = field(default_factory=set)  # names the suite deleted (IKP-X2)
 
+    _folded: frozenset[str] | None = field(default=None, repr=False)
+
     def present(self) -> set[str]:
         return self.created | self.preexisting_names
 
     def count(self) -> int:
         return self.preexisting_count + len(self.created)
+
+    def has(self, name: str) -> bool:
+        """``name in present()``, without building the union."""
+        return name in self.created or name in self.preexisting_names
+
+    def folded(self) -> frozenset[str]:
+        """The lower-cased names present or uncertain, kept until the next ``changed()``
+        (every request asks; a region holds up to 500 names)."""
+        if self._folded is None:
+            names = self.created | self.preexisting_names | self.uncertain
+            self._folded = frozenset(n.lower() for n in names)
+        return self._folded
+
+    def changed(self) -> None:
+        """Call after changing ``created``, ``uncertain`` or ``preexisting_names``."""
+        self._folded = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +122,7 @@ class TargetModel:
             reg = self._region(region)
             reg.preexisting_count = count
             reg.preexisting_names = named
+            reg.changed()
 
     def count(self, region: str) -> int:
         """Key pairs known to exist in ``region`` (preexisting + created; not the uncertain)."""
@@ -134,6 +153,12 @@ class TargetModel:
                 for name in reg.created | reg.uncertain
             )
 
+    def taken(self, name: str) -> bool:
+        """True when ``name``, in any case, is present or uncertain in any region."""
+        low = name.lower()
+        with self._lock:
+            return any(low in reg.folded() for reg in self._regions.values())
+
     def regions(self) -> list[str]:
         """Regions the model has any record of."""
         with self._lock:
@@ -151,18 +176,17 @@ class TargetModel:
                     return self._with_other_region(case, outcomes)
                 return Expectation(frozenset(outcomes), (), None)
             reg = self._regions[region]
-            present = reg.present()
             success = any(o.kind is OutcomeKind.SUCCESS for o in outcomes)
             reqs: list[str] = []
             profile: str | None = None
             errors: set[Outcome] = set()  # documented errors that now apply
             maybe: set[Outcome] = set()  # errors that may apply (Profile or unknown history)
-            if name in present:
+            if name in reg.created or name in reg.preexisting_names:
                 errors.add(ALREADY_EXISTS)
                 reqs.append(N6)
             elif name in reg.uncertain:
                 maybe.add(ALREADY_EXISTS)
-            elif name.lower() in {n.lower() for n in present | reg.uncertain}:
+            elif name.lower() in reg.folded():
                 maybe.add(ALREADY_EXISTS)
                 reqs.append(N7)
                 profile = QUESTION_CASE_ONLY
@@ -174,9 +198,9 @@ class TargetModel:
             if count >= self.quota:
                 errors.add(QUOTA_EXCEEDED)
                 reqs.append(S1)
-            elif count + len(reg.uncertain - present) >= self.quota:
+            elif count + sum(1 for n in reg.uncertain if not reg.has(n)) >= self.quota:
                 maybe.add(QUOTA_EXCEEDED)
-            elif success and count == self.quota - 1 and name not in present:
+            elif success and count == self.quota - 1 and not reg.has(name):
                 reqs.append(S1)  # the last free slot: success is the quota edge (IKP-S1)
             if success and not errors:
                 if name in reg.rejected:
@@ -197,11 +221,7 @@ class TargetModel:
     def _elsewhere(self, region: str, name: str) -> bool:
         low = name.lower()
         with self._lock:
-            return any(
-                low in {n.lower() for n in reg.present() | reg.uncertain}
-                for other, reg in self._regions.items()
-                if other != region
-            )
+            return any(low in reg.folded() for other, reg in self._regions.items() if other != region)
 
     def _with_other_region(self, case: Case, outcomes: set[Outcome]) -> Expectation:
         if not case.expects_success():
@@ -267,6 +287,7 @@ class TargetModel:
             reg = self._region(region)
             reg.created.add(name)
             reg.uncertain.discard(name)
+            reg.changed()
             reg.deleted.discard(name)
             reg.rejected.discard(name)
 
@@ -292,14 +313,15 @@ class TargetModel:
             if is_retryable(code):
                 return  # throttled or unavailable: refused, nothing stored
             if exchange.transport_error or status is None or status >= 500 or exchange.parsed.syntax is None:
-                if name not in reg.present():
+                if not reg.has(name):
                     reg.uncertain.add(name)  # the answer was lost or unreadable
+                    reg.changed()
                 return
             if (200 <= status < 300 and not code) or (
                 code == contract.KEY_PAIR_ALREADY_EXISTS.code and name in reg.uncertain
             ):
                 self.add(region, name)
-            elif name not in reg.present():
+            elif not reg.has(name):
                 reg.rejected.add(name)
 
     apply = observe
@@ -316,3 +338,4 @@ class TargetModel:
                 if name in reg.preexisting_names:
                     reg.preexisting_names.discard(name)
                     reg.preexisting_count -= 1
+                reg.changed()

@@ -123,17 +123,18 @@ def redact_text(text: str, secrets: Secrets = NO_SECRETS) -> str:
     return text
 
 
+def redact_param(name: str, value: str, secrets: Secrets = NO_SECRETS) -> tuple[str, str]:
+    """One query or form parameter: a secret one replaced, AccessKeyId masked, others scanned."""
+    if name in SECRET_PARAMETERS:
+        return name, REDACTED
+    if name == ACCESS_KEY_PARAMETER:
+        return name, mask_access_key_id(value)
+    return redact_text(name, secrets), redact_text(value, secrets)
+
+
 def redact_params(params: Mapping[str, str], secrets: Secrets = NO_SECRETS) -> dict[str, str]:
     """Query or form parameters: secret ones replaced, AccessKeyId masked, the rest scanned."""
-    out: dict[str, str] = {}
-    for name, value in params.items():
-        if name in SECRET_PARAMETERS:
-            out[name] = REDACTED
-        elif name == ACCESS_KEY_PARAMETER:
-            out[name] = mask_access_key_id(value)
-        else:
-            out[redact_text(name, secrets)] = redact_text(value, secrets)
-    return out
+    return dict(redact_param(name, value, secrets) for name, value in params.items())
 
 
 def redact_authorization(value: str, secrets: Secrets = NO_SECRETS) -> str:

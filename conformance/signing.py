@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -46,12 +47,25 @@ V3_HEADERS = (
 )
 
 
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+_ASCII_RESERVED = re.compile(r"[^A-Za-z0-9\-_.~]")
+_ESCAPES = {chr(i): f"%{i:02X}" for i in range(128) if chr(i) not in _UNRESERVED}
+
+
+def _escape(match: re.Match[str]) -> str:
+    return _ESCAPES[match.group()]
+
+
 def percent_encode(text: str) -> str:
     """RFC 3986 encoding of ``text`` as UTF-8 (spec 3.2 step 2).
 
     Only ``A-Z a-z 0-9 - _ . ~`` stay as they are; everything else becomes ``%XY`` with
-    upper-case hex, so a space is ``%20`` (never ``+``) and ``*`` is ``%2A``.
+    upper-case hex, so a space is ``%20`` (never ``+``) and ``*`` is ``%2A``. ASCII text (a
+    key body, a canonical query) is escaped character by reserved character in C, which
+    is several times faster than ``quote``'s byte-by-byte loop on a 2 KB body.
     """
+    if text.isascii():
+        return _ASCII_RESERVED.sub(_escape, text)
     return quote(text.encode("utf-8"), safe="-_.~")
 
 

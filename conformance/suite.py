@@ -160,13 +160,12 @@ class Suite:
         name = case.params.get("KeyPairName")
         if not name or not case.expects_success():
             return case
-        taken = {n.lower() for region in self.model.regions() for n in self.model.names(region)}
-        taken |= {n.lower() for _, n in self.model.created()}
-        if name.lower() not in taken:
+        taken = self.model.taken
+        if not taken(name):
             return case
         keep = max(len(self.prefix) if name.startswith(self.prefix) else 1, len(name) - 8)
         for attempt in range(FRESHEN_ATTEMPTS):
-            if name.lower() not in taken:
+            if not taken(name):
                 break
             if attempt and attempt % 16 == 0:  # few free characters and all taken: make room
                 if len(name) < contract.NAME_MAX_LENGTH:
@@ -215,7 +214,11 @@ class Suite:
         return verdict, exchange
 
     def record(self, verdict: Verdict, case: Case | None, exchange: Exchange | None) -> None:
-        """Count ``verdict`` in the results, with the case, exchange and reproduce command."""
+        """Count ``verdict`` in the results; a FAIL or ERROR also keeps the case, the exchange,
+        the acceptable outcomes and a reproduce command (built only then: most verdicts pass)."""
+        if verdict.status not in (Status.FAIL, Status.ERROR):
+            self.results.record(current_test_id(), verdict, exchange=exchange)
+            return
         self.results.record(
             current_test_id(),
             verdict,

@@ -386,6 +386,8 @@ class _Built:
     headers: dict[str, str]
     body: bytes
     form: bool
+    query: dict[str, str] = field(default_factory=dict)  # the URL's parameters, in their order
+    form_params: dict[str, str] = field(default_factory=dict)  # the form body's parameters
 
 
 class _Failure(Exception):
@@ -633,7 +635,7 @@ class Target:
                     nonce=nonce, timestamp=timestamp,
                 )  # fmt: skip
             url = self._url(query)
-            return _Built(method, url, dict(query), headers, body, form=False)
+            return _Built(method, url, dict(query), headers, body, form=False, query=query)
 
         common = {"Action": action, "Version": contract.API_VERSION}
         if body_format is not BodyFormat.ABSENT:
@@ -656,7 +658,10 @@ class Target:
         if transport is Transport.POST_FORM:
             headers["Content-Type"] = FORM_CONTENT_TYPE
             body = signing.encode_pairs(form).encode("ascii")
-        return _Built(method, self._url(query), {**query, **form}, headers, body, form=bool(form))
+        return _Built(
+            method, self._url(query), {**query, **form}, headers, body,
+            form=bool(form), query=query, form_params=form,
+        )  # fmt: skip
 
     def _url(self, query: Mapping[str, str]) -> str:
         encoded = signing.encode_pairs(query)
@@ -758,17 +763,40 @@ class Target:
                     sent_signatures.append(value.rpartition("Signature=")[2])
             secrets = redaction.with_signatures(secrets, *sent_signatures)
         text = raw.decode("utf-8", errors="replace")
-        sent_body = built.body.decode("utf-8", "replace")
+        # Each parameter is redacted once; the URL and the form body are rebuilt from the
+        # redacted parameters exactly as ``_build`` wrote them (the URL is scanned as text too).
+        done: dict[tuple[str, str], tuple[str, str]] = {}
+
+        def redact(pairs: Mapping[str, str]) -> list[tuple[str, str]]:
+            out = []
+            for item in pairs.items():
+                if item not in done:
+                    done[item] = redaction.redact_param(*item, secrets)
+                out.append(done[item])
+            return out
+
+        query_pairs = redact(built.query)
+        form_pairs = redact(built.form_params)
+        query = signing.encode_pairs(dict(query_pairs))
+        url = redaction.redact_text(
+            f"{self.config.origin}{self.config.path}" + (f"?{query}" if query else ""), secrets
+        )
+        if built.form:
+            request_body = signing.encode_pairs(dict(form_pairs))
+        else:
+            request_body = redaction.redact_text(built.body.decode("utf-8", "replace"), secrets)
+        params = dict(query_pairs + form_pairs)
+        business_params = dict(redact(business))
         error = None if transport_error is None else redaction.redact_text(transport_error, secrets)
         return Exchange(
             action=action,
             transport=transport,
             body_format=body_format,
             method=built.method,
-            url=redaction.redact_url(built.url, secrets),
-            params=redaction.redact_params(built.params, secrets),
+            url=url,
+            params=params,
             request_headers=redaction.redact_headers(built.headers, secrets),
-            request_body=redaction.redact_body(sent_body, secrets, form=built.form),
+            request_body=request_body,
             status=status,
             response_headers=redaction.redact_headers(headers, secrets),
             response_text=redaction.redact_text(text, secrets),
@@ -777,6 +805,6 @@ class Target:
             transport_error=error,
             attempts=attempts,
             signed=signed,
-            business_params=redaction.redact_params(business, secrets),
+            business_params=business_params,
             tamper=tamper.describe() if tamper else {},
         )

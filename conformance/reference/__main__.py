@@ -49,9 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--state", metavar="FILE", help="keep key pairs in FILE across restarts")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
-    parser.add_argument(
-        "--fault", metavar="NAME", help="inject one documented deviation (see --list-faults)"
-    )
+    parser.add_argument("--fault", metavar="NAME", help="inject one documented deviation (see --list-faults)")
     parser.add_argument(
         "--variant", metavar="NAME", help="another legal reading of the Profile points (see --list-variants)"
     )

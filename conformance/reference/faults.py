@@ -834,4 +834,3 @@ def describe_faults() -> list[str]:
     """One line per fault: name, the requirement(s) it breaks, what it does."""
     width = max(len(name) for name in FAULTS)
     return [f"{f.name:<{width}}  {','.join(f.breaks):<22}  {f.description}" for f in FAULT_LIST]
-
