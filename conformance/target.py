@@ -26,10 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-import urllib3
-
 from conformance import contract, redaction, signing
+from conformance.connection import Connections, SendError
 from conformance.exchange import BodyFormat, Exchange, ParsedBody, Transport
 
 ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
@@ -48,12 +46,11 @@ V3_ACCEPT = {
     BodyFormat.ABSENT: "application/json",
     BodyFormat.XML: "application/xml",
 }
-USER_AGENT = "ikp-conformance/0.1 (+python-requests)"
+USER_AGENT = "ikp-conformance/0.1"
 
 # Parameters the client adds itself; everything else in a request is a business parameter.
 COMMON_PARAMETERS = frozenset({"Action", "Version", "Format", *signing.V1_PARAMETERS})
 
-_READ_CHUNK = 16 * 1024
 _XML_DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -226,6 +223,15 @@ def probe_url(url: str, timeout: float = PROBE_TIMEOUT) -> str | None:
         return f"target {shown} is not reachable ({parts.hostname}:{port}): {reason}"
 
 
+def _ca_file() -> str | None:
+    """The CA bundle ``requests`` would use (certifi's), else the system's."""
+    try:
+        import certifi
+    except ImportError:
+        return None
+    return str(certifi.where())
+
+
 # -- response parsing ------------------------------------------------------------------------
 
 
@@ -390,40 +396,8 @@ class _Built:
     form_params: dict[str, str] = field(default_factory=dict)  # the form body's parameters
 
 
-class _Failure(Exception):
-    """A send that produced no usable response."""
-
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and what caused it, outermost first (requests and urllib3 wrap several levels)."""
-    out: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and all(current is not seen for seen in out):
-        out.append(current)
-        if isinstance(current, urllib3.exceptions.MaxRetryError) and current.reason is not None:
-            current = current.reason
-            continue
-        first = current.args[0] if current.args else None
-        current = (
-            current.__cause__ or current.__context__ or (first if isinstance(first, BaseException) else None)
-        )
-    return out
-
-
 def _attempts(count: int) -> str:
     return f"{count} attempt" + ("s" if count != 1 else "")
-
-
-def _not_sent(exc: BaseException) -> bool:
-    """True when the request surely never reached the target (safe to send again)."""
-    return any(
-        isinstance(e, urllib3.exceptions.NewConnectionError | requests.exceptions.ConnectTimeout)
-        for e in _chain(exc)
-    )
 
 
 class Target:
@@ -441,8 +415,13 @@ class Target:
         self._clock = clock
         self._sleep = sleep
         self._nonce = nonce
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
+        self._connections = Connections(
+            config.origin,
+            timeout=config.timeout,
+            max_body=MAX_RESPONSE_BYTES,
+            user_agent=USER_AGENT,
+            ca_file=_ca_file() if config.origin.startswith("https:") else None,
+        )
         self._lock = threading.Lock()
         self._sent = 0
 
@@ -463,22 +442,7 @@ class Target:
 
     def close(self) -> None:
         """Close every keep-alive connection of every thread."""
-        with self._lock:
-            sessions, self._sessions = self._sessions, []
-        for session in sessions:
-            session.close()
-        self._local = threading.local()
-
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.trust_env = False  # no proxies or .netrc credentials from the environment
-            session.headers["User-Agent"] = USER_AGENT
-            self._local.session = session
-            with self._lock:
-                self._sessions.append(session)
-        return session
+        self._connections.close()
 
     # -- public API ------------------------------------------------------------------------
 
@@ -525,7 +489,7 @@ class Target:
             built = self._build(action, business, transport, body_format, creds if sign else None, tamper)
             try:
                 status, headers, raw, note = self._send(built)
-            except _Failure as failure:
+            except SendError as failure:
                 if failure.retryable and attempts < max_attempts:
                     self._backoff(attempts)
                     continue
@@ -669,73 +633,10 @@ class Target:
 
     def _send(self, built: _Built) -> tuple[int, dict[str, str], bytes, str | None]:
         """One attempt: (status, headers, body bytes, note when the body was cut short)."""
-        timeout = self.config.timeout
-        request = requests.Request(built.method, built.url, headers=built.headers, data=built.body or None)
-        session = self._session()
-        prepared = session.prepare_request(request)
-        if built.method == "POST" and not built.body:
-            prepared.headers["Content-Length"] = "0"
-        built.headers = dict(prepared.headers)
-        deadline = time.monotonic() + timeout
-        try:
-            response = session.send(prepared, allow_redirects=False, stream=True, timeout=(timeout, timeout))
-        except requests.exceptions.RequestException as exc:
-            raise self._failure(exc) from None
-        try:
-            raw, note = self._read_body(response, deadline)
-            return response.status_code, dict(response.headers), raw, note
-        finally:
-            response.close()
-
-    def _read_body(self, response: requests.Response, deadline: float) -> tuple[bytes, str | None]:
-        """Read at most MAX_RESPONSE_BYTES (decoded), giving up at ``deadline`` even on a trickle.
-
-        ``read1`` returns whatever one socket read brings, so the deadline is checked at least
-        once per ``timeout`` even when a target sends a byte at a time.
-        """
-        stream = response.raw
-        read = getattr(stream, "read1", None) or stream.read
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            if time.monotonic() > deadline:
-                raise _Failure(
-                    f"timed out after {self.config.timeout:g} s reading the response body from "
-                    f"{self.config.origin}",
-                    retryable=False,
-                )
-            try:
-                chunk = read(_READ_CHUNK, decode_content=True)
-            except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError) as exc:
-                raise self._failure(exc, reading=True) from None
-            if not chunk:
-                return b"".join(chunks), None
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_RESPONSE_BYTES:
-                cut = b"".join(chunks)[:MAX_RESPONSE_BYTES]
-                return cut, f"response body larger than {MAX_RESPONSE_BYTES} bytes; not read further"
-
-    def _failure(self, exc: BaseException, *, reading: bool = False) -> _Failure:
-        origin = self.config.origin
-        timeout = self.config.timeout
-        cause = _chain(exc)[-1]
-        if isinstance(exc, requests.exceptions.ConnectTimeout):
-            return _Failure(f"connecting to {origin} timed out after {timeout:g} s", retryable=True)
-        if isinstance(exc, requests.exceptions.Timeout | urllib3.exceptions.TimeoutError) or isinstance(
-            cause, TimeoutError | urllib3.exceptions.TimeoutError
-        ):
-            what = "reading the response body" if reading else "waiting for a response"
-            return _Failure(f"timed out after {timeout:g} s {what} from {origin}", retryable=False)
-        if _not_sent(exc):
-            reason = str(cause).rpartition("connection: ")[2] or type(cause).__name__
-            if isinstance(cause, ConnectionRefusedError) or "refused" in str(cause).lower():
-                reason = "connection refused"
-            elif isinstance(cause, urllib3.exceptions.NameResolutionError):
-                reason = f"cannot resolve {urlsplit(origin).hostname}"
-            return _Failure(f"cannot connect to {origin}: {reason}", retryable=True)
-        detail = type(cause).__name__ + (f": {cause}" if str(cause) else "")
-        return _Failure(f"connection to {origin} failed: {detail}", retryable=False)
+        built.headers = self._connections.request_headers(built.method, built.headers, built.body)
+        target = built.url[len(self.config.origin) :]
+        response = self._connections.send(built.method, target, built.headers, built.body)
+        return response.status, response.headers, response.body, response.note
 
     def _exchange(
         self,
