@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
@@ -85,7 +85,19 @@ class Secrets:
         return [i for i in ids if i]
 
     def _hidden(self) -> tuple[str, ...]:
-        return _hidden_spellings(self)
+        if not self.signatures:
+            return _hidden_spellings(self)
+        # The signatures change with every request; the session's secrets do not.
+        hidden = set(_hidden_spellings(replace(self, signatures=())))
+        for signature in self.signatures:
+            if signature:
+                hidden |= _spellings(signature)
+        return tuple(sorted(hidden, key=len, reverse=True))
+
+    def _needles(self) -> tuple[str, ...]:
+        """Every substring whose presence means a text needs redacting (see ``mentions``)."""
+        ids = tuple(s for i in self._ids() if len(i) >= MIN_ID_LENGTH_IN_TEXT for s in _spellings(i))
+        return (*self._hidden(), *ids, *_TEXT_MARKERS, "Credential=", "AccessKeyId=")
 
 
 @functools.lru_cache(maxsize=256)
@@ -96,6 +108,14 @@ def _hidden_spellings(secrets: Secrets) -> tuple[str, ...]:
         if value:
             hidden |= _spellings(value)
     return tuple(sorted(hidden, key=len, reverse=True))
+
+
+def mentions(texts: Iterable[str], secrets: Secrets) -> bool:
+    """True when any of ``texts`` holds something ``redact_text`` would change: a secret in
+    any spelling, a long AccessKeyId, or a ``Signature=``-like marker. One scan of the joined
+    texts, so a whole request or response that holds nothing (nearly all) costs one check."""
+    blob = "\0".join(texts)
+    return any(needle in blob for needle in secrets._needles())
 
 
 NO_SECRETS = Secrets()
@@ -134,6 +154,15 @@ def redact_param(name: str, value: str, secrets: Secrets = NO_SECRETS) -> tuple[
 
 def redact_params(params: Mapping[str, str], secrets: Secrets = NO_SECRETS) -> dict[str, str]:
     """Query or form parameters: secret ones replaced, AccessKeyId masked, the rest scanned."""
+    if not mentions((t for item in params.items() for t in item), secrets):
+        return {
+            name: REDACTED
+            if name in SECRET_PARAMETERS
+            else mask_access_key_id(value)
+            if name == ACCESS_KEY_PARAMETER
+            else value
+            for name, value in params.items()
+        }
     return dict(redact_param(name, value, secrets) for name, value in params.items())
 
 
@@ -144,9 +173,13 @@ def redact_authorization(value: str, secrets: Secrets = NO_SECRETS) -> str:
 
 def redact_headers(headers: Mapping[str, str], secrets: Secrets = NO_SECRETS) -> dict[str, str]:
     """Request or response headers: token headers removed, Authorization's signature removed."""
+    quiet = not mentions((t for item in headers.items() for t in item), secrets)
     out: dict[str, str] = {}
     for name, value in headers.items():
         lower = name.lower()
+        if quiet and lower not in SECRET_HEADERS and lower != "authorization":
+            out[name] = value
+            continue
         if lower in SECRET_HEADERS:
             out[name] = REDACTED
         elif lower == "authorization":
@@ -183,14 +216,35 @@ def redact_body(body: str, secrets: Secrets = NO_SECRETS, *, form: bool = False)
     return redact_text(body, secrets)
 
 
+def _strings(document: Any) -> Iterator[str]:
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, Mapping):
+            for key, value in node.items():
+                yield str(key)
+                stack.append(value)
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+
+
 def redact_document(document: Any, secrets: Secrets = NO_SECRETS) -> Any:
-    """A parsed JSON/XML document: every string (keys and values) scanned."""
+    """A parsed JSON/XML document: every string (keys and values) scanned. A document that
+    mentions nothing to hide (one scan of all its strings) comes back as it is."""
+    if not mentions(_strings(document), secrets):
+        return document
+    return _redact_document(document, secrets)
+
+
+def _redact_document(document: Any, secrets: Secrets) -> Any:
     if isinstance(document, str):
         return redact_text(document, secrets)
     if isinstance(document, Mapping):
-        return {redact_text(str(k), secrets): redact_document(v, secrets) for k, v in document.items()}
+        return {redact_text(str(k), secrets): _redact_document(v, secrets) for k, v in document.items()}
     if isinstance(document, list | tuple):
-        return [redact_document(v, secrets) for v in document]
+        return [_redact_document(v, secrets) for v in document]
     return document
 
 

@@ -55,6 +55,16 @@ AUTO_CLEANUP_ROOM = 50
 
 NAME_REQUIREMENTS = ("IKP-N2", "IKP-N3", "IKP-N4")
 
+# The ways ``Suite.expect_each_way`` sends every generated case (IKP-T1, IKP-T2): GET with
+# JSON first, then each other transport, both body formats among them. A case costs more to
+# draw than to send, so judging it over every transport is the cheapest coverage there is.
+EACH_WAY = (
+    (Transport.GET, BodyFormat.JSON),
+    (Transport.POST_QUERY, BodyFormat.XML),
+    (Transport.POST_FORM, BodyFormat.JSON),
+    (Transport.V3, BodyFormat.ABSENT),
+)
+
 
 def simple_case(name: str, region: str, seed: bytes | None = None) -> Case:
     """A valid import of an RSA-1024 key under ``name`` (no tags, no group): the cheapest
@@ -272,6 +282,21 @@ class Suite:
         verdict, exchange = self.send_import(case, **kw)  # type: ignore[arg-type]
         self.check(verdict)
         return exchange
+
+    def expect_each_way(self, case: Case) -> Exchange:
+        """``expect`` over each of ``EACH_WAY``: GET with JSON first, then the same case over
+        POST query (XML), POST form (JSON) and V3 (IKP-T1, IKP-T2).
+
+        A case that may succeed is freshened before each way, so each is a first import
+        under its own name. Once GET has given the documented answer, another way that
+        does not is a difference between transports: the case's other requirements were
+        met, so that failure is charged to IKP-T1 (and to whichever of IKP-T2..T5 and
+        IKP-R1/R2 the oracle finds broken in that answer). Returns the GET exchange."""
+        first = self.expect(case)
+        over_transport = dataclasses.replace(case, requirements=("IKP-T1",))
+        for transport, body_format in EACH_WAY[1:]:
+            self.expect(over_transport, transport=transport, body_format=body_format)
+        return first
 
     @contextmanager
     def no_auto_cleanup(self) -> Iterator[None]:

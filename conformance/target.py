@@ -369,7 +369,11 @@ def list_at(document: Any, *path: str) -> list[Any]:
     return [node]
 
 
-def _redact_parsed(parsed: ParsedBody, secrets: redaction.Secrets) -> ParsedBody:
+def _redact_parsed(parsed: ParsedBody, secrets: redaction.Secrets, raw_text: str) -> ParsedBody:
+    if parsed.error is None and not redaction.mentions([raw_text, *parsed.fields.values()], secrets):
+        document = redaction.redact_document(parsed.document, secrets)
+        if document is parsed.document:
+            return parsed
     return ParsedBody(
         parsed.syntax,
         parsed.root,
@@ -666,18 +670,8 @@ class Target:
         text = raw.decode("utf-8", errors="replace")
         # Each parameter is redacted once; the URL and the form body are rebuilt from the
         # redacted parameters exactly as ``_build`` wrote them (the URL is scanned as text too).
-        done: dict[tuple[str, str], tuple[str, str]] = {}
-
-        def redact(pairs: Mapping[str, str]) -> list[tuple[str, str]]:
-            out = []
-            for item in pairs.items():
-                if item not in done:
-                    done[item] = redaction.redact_param(*item, secrets)
-                out.append(done[item])
-            return out
-
-        query_pairs = redact(built.query)
-        form_pairs = redact(built.form_params)
+        query_pairs = list(redaction.redact_params(built.query, secrets).items())
+        form_pairs = list(redaction.redact_params(built.form_params, secrets).items())
         query = signing.encode_pairs(dict(query_pairs))
         url = redaction.redact_text(
             f"{self.config.origin}{self.config.path}" + (f"?{query}" if query else ""), secrets
@@ -687,7 +681,7 @@ class Target:
         else:
             request_body = redaction.redact_text(built.body.decode("utf-8", "replace"), secrets)
         params = dict(query_pairs + form_pairs)
-        business_params = dict(redact(business))
+        business_params = redaction.redact_params(business, secrets)
         error = None if transport_error is None else redaction.redact_text(transport_error, secrets)
         return Exchange(
             action=action,
@@ -701,7 +695,7 @@ class Target:
             status=status,
             response_headers=redaction.redact_headers(headers, secrets),
             response_text=redaction.redact_text(text, secrets),
-            parsed=_redact_parsed(parsed, secrets),
+            parsed=_redact_parsed(parsed, secrets, text),
             elapsed=time.monotonic() - started,
             transport_error=error,
             attempts=attempts,

@@ -33,7 +33,7 @@ def _valid(ikp: Suite, data: st.DataObject) -> Case:
 @given(data=st.data())
 def test_valid_names_are_accepted(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
     """Letters first, then letters, digits, ':', '_', '-', up to 128 characters: accepted."""
-    ikp.expect(_valid(ikp, data))
+    ikp.expect_each_way(_valid(ikp, data))
 
 
 @requires("IKP-N2")
@@ -71,7 +71,7 @@ def test_invalid_names_are_rejected(
         ikp.invalid_cases("name"),
         label="case",
     )
-    ikp.expect(case)
+    ikp.expect_each_way(case)
 
 
 def _first(chars: tuple[str, ...] | str) -> str:
@@ -120,7 +120,7 @@ def test_name_boundary_rows(
         )
     )  # fmt: skip
     rest = valid_part({k: v for k, v in base.params.items() if k != "KeyPairName"}, (), "base")
-    ikp.expect(cases.combine([rest, part]))
+    ikp.expect_each_way(cases.combine([rest, part]))
 
 
 @requires("IKP-N1")
@@ -130,7 +130,7 @@ def test_missing_name(ikp: Suite, requirement_ids: tuple[str, ...], data: st.Dat
     part = data.draw(st.sampled_from((absent_name_part(), empty_name_part())), label="name")
     valid = _valid(ikp, data)
     params = {k: v for k, v in valid.params.items() if k != "KeyPairName"} | dict(part.params)
-    ikp.expect(Case(params, part.rejections, part.requirements, description=part.rule))
+    ikp.expect_each_way(Case(params, part.rejections, part.requirements, description=part.rule))
 
 
 @requires("IKP-N5")
@@ -141,7 +141,7 @@ def test_profile_names(ikp: Suite, requirement_ids: tuple[str, ...], data: st.Da
         ikp.profile_cases("name"),
         label="case",
     )
-    ikp.expect(case)
+    ikp.expect_each_way(case)
 
 
 @requires("IKP-N6")
