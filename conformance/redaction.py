@@ -32,6 +32,8 @@ SECRET_PARAMETERS = frozenset({"Signature", "SecurityToken"})
 # Headers (lower-case) whose value is removed entirely.
 SECRET_HEADERS = frozenset({"x-acs-security-token", "cookie", "proxy-authorization"})
 ACCESS_KEY_PARAMETER = "AccessKeyId"
+_BY_NAME = SECRET_PARAMETERS | {ACCESS_KEY_PARAMETER}
+_HEADERS_BY_NAME = SECRET_HEADERS | {"authorization"}
 
 # ``Signature=...`` / ``SecurityToken=...`` inside free text (URLs in error messages,
 # Authorization headers), up to the next separator.
@@ -85,29 +87,41 @@ class Secrets:
         return [i for i in ids if i]
 
     def _hidden(self) -> tuple[str, ...]:
-        if not self.signatures:
-            return _hidden_spellings(self)
-        # The signatures change with every request; the session's secrets do not.
-        hidden = set(_hidden_spellings(replace(self, signatures=())))
-        for signature in self.signatures:
-            if signature:
-                hidden |= _spellings(signature)
-        return tuple(sorted(hidden, key=len, reverse=True))
+        return self._hidden_cached
 
     def _needles(self) -> tuple[str, ...]:
-        """Every substring whose presence means a text needs redacting (see ``mentions``)."""
-        ids = tuple(s for i in self._ids() if len(i) >= MIN_ID_LENGTH_IN_TEXT for s in _spellings(i))
-        return (*self._hidden(), *ids, *_TEXT_MARKERS, "Credential=", "AccessKeyId=")
+        return self._needles_cached
+
+    # Worked out once per instance (a frozen dataclass still takes cached_property values).
+    @functools.cached_property
+    def _hidden_cached(self) -> tuple[str, ...]:
+        return _hidden_spellings(self)
+
+    @functools.cached_property
+    def _needles_cached(self) -> tuple[str, ...]:
+        return _needles(self)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _hidden_spellings(secrets: Secrets) -> tuple[str, ...]:
-    """Every spelling to hide, longest first (so a longer spelling is replaced whole)."""
-    hidden: set[str] = set()
-    for value in (secrets.access_key_secret, secrets.security_token, *secrets.signatures):
+    """Every spelling to hide, longest first (so a longer spelling is replaced whole). The
+    signatures change with every request; the session's own secrets are worked out once."""
+    if secrets.signatures:
+        hidden = set(_hidden_spellings(replace(secrets, signatures=())))
+        values: tuple[str | None, ...] = secrets.signatures
+    else:
+        hidden, values = set(), (secrets.access_key_secret, secrets.security_token)
+    for value in values:
         if value:
             hidden |= _spellings(value)
     return tuple(sorted(hidden, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _needles(secrets: Secrets) -> tuple[str, ...]:
+    """Every substring whose presence means a text needs redacting (see ``mentions``)."""
+    ids = tuple(s for i in secrets._ids() if len(i) >= MIN_ID_LENGTH_IN_TEXT for s in _spellings(i))
+    return (*secrets._hidden(), *ids, *_TEXT_MARKERS, "Credential=", "AccessKeyId=")
 
 
 def mentions(texts: Iterable[str], secrets: Secrets) -> bool:
@@ -154,7 +168,10 @@ def redact_param(name: str, value: str, secrets: Secrets = NO_SECRETS) -> tuple[
 
 def redact_params(params: Mapping[str, str], secrets: Secrets = NO_SECRETS) -> dict[str, str]:
     """Query or form parameters: secret ones replaced, AccessKeyId masked, the rest scanned."""
-    if not mentions((t for item in params.items() for t in item), secrets):
+    # The values of the parameters redacted by name (Signature, AccessKeyId) always
+    # "mention" a secret; they are left out of the check.
+    scanned = (t for k, v in params.items() if k not in _BY_NAME for t in (k, v))
+    if not mentions(scanned, secrets):
         return {
             name: REDACTED
             if name in SECRET_PARAMETERS
@@ -173,7 +190,8 @@ def redact_authorization(value: str, secrets: Secrets = NO_SECRETS) -> str:
 
 def redact_headers(headers: Mapping[str, str], secrets: Secrets = NO_SECRETS) -> dict[str, str]:
     """Request or response headers: token headers removed, Authorization's signature removed."""
-    quiet = not mentions((t for item in headers.items() for t in item), secrets)
+    scanned = (t for k, v in headers.items() if k.lower() not in _HEADERS_BY_NAME for t in (k, v))
+    quiet = not mentions(scanned, secrets)
     out: dict[str, str] = {}
     for name, value in headers.items():
         lower = name.lower()
