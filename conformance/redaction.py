@@ -103,24 +103,28 @@ class Secrets:
 
 
 @functools.lru_cache(maxsize=64)
-def _hidden_spellings(secrets: Secrets) -> tuple[str, ...]:
-    """Every spelling to hide, longest first (so a longer spelling is replaced whole). The
-    signatures change with every request; the session's own secrets are worked out once."""
-    if secrets.signatures:
-        hidden = set(_hidden_spellings(replace(secrets, signatures=())))
-        values: tuple[str | None, ...] = secrets.signatures
-    else:
-        hidden, values = set(), (secrets.access_key_secret, secrets.security_token)
+def _spellings_of(values: tuple[str | None, ...]) -> frozenset[str]:
+    """The spellings of the session's secrets (or of its AccessKeyIds), worked out once."""
+    out: set[str] = set()
     for value in values:
         if value:
-            hidden |= _spellings(value)
+            out |= _spellings(value)
+    return frozenset(out)
+
+
+def _hidden_spellings(secrets: Secrets) -> tuple[str, ...]:
+    """Every spelling to hide, longest first (so a longer spelling is replaced whole). The
+    signatures change with every request; the session's own secrets do not."""
+    hidden = set(_spellings_of((secrets.access_key_secret, secrets.security_token)))
+    for signature in secrets.signatures:
+        if signature:
+            hidden |= _spellings(signature)
     return tuple(sorted(hidden, key=len, reverse=True))
 
 
-@functools.lru_cache(maxsize=64)
 def _needles(secrets: Secrets) -> tuple[str, ...]:
     """Every substring whose presence means a text needs redacting (see ``mentions``)."""
-    ids = tuple(s for i in secrets._ids() if len(i) >= MIN_ID_LENGTH_IN_TEXT for s in _spellings(i))
+    ids = _spellings_of(tuple(i for i in secrets._ids() if len(i) >= MIN_ID_LENGTH_IN_TEXT))
     return (*secrets._hidden(), *ids, *_TEXT_MARKERS, "Credential=", "AccessKeyId=")
 
 
@@ -166,20 +170,28 @@ def redact_param(name: str, value: str, secrets: Secrets = NO_SECRETS) -> tuple[
     return redact_text(name, secrets), redact_text(value, secrets)
 
 
+def params_mention(secrets: Secrets, *params: Mapping[str, str]) -> bool:
+    """True when a name or value of ``params`` holds something to hide, leaving out the
+    values redacted by name (Signature, AccessKeyId: they always "mention" a secret)."""
+    return mentions((t for p in params for k, v in p.items() if k not in _BY_NAME for t in (k, v)), secrets)
+
+
+def redact_by_name(params: Mapping[str, str]) -> dict[str, str]:
+    """``redact_params`` for parameters that ``params_mention`` found nothing else in."""
+    return {
+        name: REDACTED
+        if name in SECRET_PARAMETERS
+        else mask_access_key_id(value)
+        if name == ACCESS_KEY_PARAMETER
+        else value
+        for name, value in params.items()
+    }
+
+
 def redact_params(params: Mapping[str, str], secrets: Secrets = NO_SECRETS) -> dict[str, str]:
     """Query or form parameters: secret ones replaced, AccessKeyId masked, the rest scanned."""
-    # The values of the parameters redacted by name (Signature, AccessKeyId) always
-    # "mention" a secret; they are left out of the check.
-    scanned = (t for k, v in params.items() if k not in _BY_NAME for t in (k, v))
-    if not mentions(scanned, secrets):
-        return {
-            name: REDACTED
-            if name in SECRET_PARAMETERS
-            else mask_access_key_id(value)
-            if name == ACCESS_KEY_PARAMETER
-            else value
-            for name, value in params.items()
-        }
+    if not params_mention(secrets, params):
+        return redact_by_name(params)
     return dict(redact_param(name, value, secrets) for name, value in params.items())
 
 

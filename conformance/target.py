@@ -13,6 +13,7 @@ oracle turns into ERROR (never PASS; CONTRACT.md, "What the suite itself promise
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -668,20 +669,28 @@ class Target:
                     sent_signatures.append(value.rpartition("Signature=")[2])
             secrets = redaction.with_signatures(secrets, *sent_signatures)
         text = raw.decode("utf-8", errors="replace")
-        # Each parameter is redacted once; the URL and the form body are rebuilt from the
-        # redacted parameters exactly as ``_build`` wrote them (the URL is scanned as text too).
-        query_pairs = list(redaction.redact_params(built.query, secrets).items())
-        form_pairs = list(redaction.redact_params(built.form_params, secrets).items())
-        query = signing.encode_pairs(dict(query_pairs))
-        url = redaction.redact_text(
-            f"{self.config.origin}{self.config.path}" + (f"?{query}" if query else ""), secrets
+        # The URL and the form body are rebuilt from the redacted parameters exactly as
+        # ``_build`` wrote them. The parameters are what the suite itself generated plus what
+        # the client added: when one scan of them finds nothing to hide but the by-name ones
+        # (Signature, AccessKeyId, ...), nothing built from them can hold a secret either.
+        quiet = not redaction.params_mention(secrets, built.query, built.form_params, business)
+        redact = (
+            redaction.redact_by_name if quiet else functools.partial(redaction.redact_params, secrets=secrets)
         )
+        query_pairs = list(redact(built.query).items())
+        form_pairs = list(redact(built.form_params).items())
+        query = signing.encode_pairs(dict(query_pairs))
+        url = f"{self.config.origin}{self.config.path}" + (f"?{query}" if query else "")
+        if not quiet:
+            url = redaction.redact_text(url, secrets)
         if built.form:
             request_body = signing.encode_pairs(dict(form_pairs))
-        else:
+        elif built.body:
             request_body = redaction.redact_text(built.body.decode("utf-8", "replace"), secrets)
+        else:
+            request_body = ""
         params = dict(query_pairs + form_pairs)
-        business_params = redaction.redact_params(business, secrets)
+        business_params = redact(business)
         error = None if transport_error is None else redaction.redact_text(transport_error, secrets)
         return Exchange(
             action=action,
