@@ -15,7 +15,6 @@ import base64
 import functools
 import hashlib
 import hmac
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -49,12 +48,7 @@ V3_HEADERS = (
 
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
-_ASCII_RESERVED = re.compile(r"[^A-Za-z0-9\-_.~]")
-_ESCAPES = {chr(i): f"%{i:02X}" for i in range(128) if chr(i) not in _UNRESERVED}
-
-
-def _escape(match: re.Match[str]) -> str:
-    return _ESCAPES[match.group()]
+_ESCAPES = {i: f"%{i:02X}" for i in range(128) if chr(i) not in _UNRESERVED}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -63,12 +57,12 @@ def percent_encode(text: str) -> str:
 
     Only ``A-Z a-z 0-9 - _ . ~`` stay as they are; everything else becomes ``%XY`` with
     upper-case hex, so a space is ``%20`` (never ``+``) and ``*`` is ``%2A``. ASCII text (a
-    key body, a canonical query) is escaped character by reserved character in C, which
-    is several times faster than ``quote``'s byte-by-byte loop on a 2 KB body. Results are
+    key body, a canonical query) goes through ``str.translate`` in C, many times faster
+    than ``quote``'s byte-by-byte loop on a 2 KB body. Results are
     cached: the names and most values repeat from request to request.
     """
     if text.isascii():
-        return _ASCII_RESERVED.sub(_escape, text)
+        return text.translate(_ESCAPES)
     return quote(text.encode("utf-8"), safe="-_.~")
 
 

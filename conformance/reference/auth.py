@@ -18,7 +18,6 @@ import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from conformance import contract
 from conformance.reference import errors
@@ -27,9 +26,29 @@ V3_ALGORITHM = "ACS3-HMAC-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
+_RESERVED_RUN = re.compile(r"[^A-Za-z0-9\-_.~]+")
+
+
+_ASCII_ESCAPES = {chr(i): f"%{i:02X}" for i in range(128)}
+_ASCII_TABLE = {i: f"%{i:02X}" for i in range(128) if _RESERVED_RUN.fullmatch(chr(i))}
+
+
+def _escape_run(match: re.Match[str]) -> str:
+    run = match.group()
+    if run.isascii():
+        return "".join(map(_ASCII_ESCAPES.__getitem__, run))
+    return "".join(f"%{byte:02X}" for byte in run.encode("utf-8"))
+
+
 def percent_encode(value: str) -> str:
-    """RFC 3986 encoding: keep ``A-Za-z0-9-_.~``, everything else ``%XY`` (UTF-8, uppercase)."""
-    return quote(value, safe="~", encoding="utf-8")
+    """RFC 3986 encoding: keep ``A-Za-z0-9-_.~``, everything else ``%XY`` (UTF-8, uppercase).
+
+    ASCII text goes through ``str.translate`` and other text's runs of reserved characters
+    are found in C: ``quote`` walks every byte in Python, which made signature checks the
+    largest cost of a request with tags (the canonical query is encoded twice)."""
+    if value.isascii():
+        return value.translate(_ASCII_TABLE)
+    return _RESERVED_RUN.sub(_escape_run, value)
 
 
 # -- V1 -------------------------------------------------------------------------------------

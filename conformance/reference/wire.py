@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from conformance.reference import errors
 
@@ -36,23 +37,14 @@ def new_request_id() -> str:
 
 
 def _unquote(raw: bytes, what: str) -> str:
-    """Strict ``application/x-www-form-urlencoded`` decoding of one name or value."""
+    """Strict ``application/x-www-form-urlencoded`` decoding of one name or value: every
+    ``%`` must start a two-hex-digit escape, and the bytes must be UTF-8."""
     raw = raw.replace(b"+", b" ")
-    if b"%" in raw:
-        out = bytearray()
-        i = 0
-        n = len(raw)
-        while i < n:
-            b = raw[i]
-            if b == 0x25:  # '%'
-                if not _PERCENT_OK.match(raw, i):
-                    raise WireError(what)
-                out.append(int(raw[i + 1 : i + 3], 16))
-                i += 3
-            else:
-                out.append(b)
-                i += 1
-        raw = bytes(out)
+    escapes = raw.count(b"%")
+    if escapes:
+        if len(_PERCENT_OK.findall(raw)) != escapes:
+            raise WireError(what)
+        raw = unquote_to_bytes(raw)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -79,7 +71,10 @@ def parse_params(raw: bytes, into: dict[str, str] | None = None) -> dict[str, st
         if not piece:
             continue
         name_raw, _, value_raw = piece.partition(b"=")
-        name = _unquote(name_raw, _printable_name(name_raw))
+        try:
+            name = _unquote(name_raw, "")
+        except WireError:
+            raise WireError(_printable_name(name_raw)) from None  # named only when it fails
         value = _unquote(value_raw, name or "?")
         if name in params:
             raise WireError(_printable_name(name.encode("utf-8")))
