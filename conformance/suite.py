@@ -40,7 +40,7 @@ from strategies.case import Case
 from strategies.cases import combine, region_part
 from strategies.encodings import openssh_line
 from strategies.keys import rsa_key, rsa_modulus
-from strategies.samples import Validity, valid_part
+from strategies.samples import Part, Validity, valid_part
 
 # After this many exchanges in a row without an answer the target is taken as gone: later
 # sends are not attempted (so Hypothesis cannot spend minutes shrinking against a dead
@@ -143,6 +143,11 @@ class Suite:
     def valid_cases(self, **kw: Any) -> st.SearchStrategy[Case]:
         """``strategies.cases.valid_import_cases`` for this session (``kw``: key_types, max_tags)."""
         return cases.valid_import_cases(self.region, self.prefix, self.known_resource_group, **kw)
+
+    def valid_parts(self, **kw: Any) -> st.SearchStrategy[tuple[Part, ...]]:
+        """``strategies.cases.valid_request_parts`` for this session: a valid request but its
+        key (``kw``: max_tags)."""
+        return cases.valid_request_parts(self.region, self.prefix, self.known_resource_group, **kw)
 
     def invalid_cases(self, *slots: str, max_violations: int = 1) -> st.SearchStrategy[Case]:
         """Requests broken in 1..``max_violations`` of ``slots`` (name, key, region, ...)."""

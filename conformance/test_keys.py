@@ -16,17 +16,12 @@ from strategies.broken import BROKEN_FAMILIES, broken_keys
 from strategies.case import Case
 from strategies.encodings import openssh_line, optional_comments
 from strategies.keys import ed25519_keys, rsa_keys
-from strategies.samples import KeySample, Part, Validity, valid_part
+from strategies.samples import KeySample, Validity, valid_part
 
 
 def _with_key(ikp: Suite, data: st.DataObject, key: KeySample) -> Case:
     """A valid request around ``key`` (valid name, region, tags)."""
-    base = data.draw(ikp.valid_cases(), label="request")
-    parts: list[Part | KeySample] = [
-        valid_part({k: v for k, v in base.params.items() if k != "PublicKeyBody"}, base.requirements, "base"),
-        key,
-    ]
-    return cases.combine(parts)
+    return cases.combine([*data.draw(ikp.valid_parts(), label="request"), key])
 
 
 @requires("IKP-K2", "IKP-R2")
@@ -132,8 +127,8 @@ def test_broken_keys_ed25519(ikp: Suite, requirement_ids: tuple[str, ...], data:
 @given(data=st.data())
 def test_missing_key(ikp: Suite, requirement_ids: tuple[str, ...], empty: bool, data: st.DataObject) -> None:
     """No PublicKeyBody, or an empty one -> MissingParameter."""
-    base = data.draw(ikp.valid_cases(), label="request")
-    rest = valid_part({k: v for k, v in base.params.items() if k != "PublicKeyBody"}, (), "base")
+    parts = data.draw(ikp.valid_parts(), label="request")
+    rest = valid_part(cases.combine(parts).params, (), "base")
     ikp.expect_each_way(cases.combine([rest, cases.missing_part(cases.KEY_PARAM, "IKP-K1", empty=empty)]))
 
 

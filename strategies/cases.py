@@ -193,6 +193,27 @@ def _rg_part(draw: st.DrawFn, known_resource_group: str | None) -> list[Part]:
 # -- public request strategies ------------------------------------------------------------------
 @memoized
 @st.composite
+def valid_request_parts(
+    draw: st.DrawFn,
+    region: str = DEFAULT_REGION,
+    name_prefix: str = "",
+    known_resource_group: str | None = None,
+    max_tags: int = TAG_MAX_COUNT,
+) -> tuple[Part, ...]:
+    """Every part of a valid request but its key: a valid name starting with ``name_prefix``,
+    ``region``, the known resource group (sometimes, if given) and 0..``max_tags`` valid tags.
+    For requests built around a key drawn apart (``combine`` them with it), so no key is
+    drawn only to be thrown away. Shrinks towards the shortest name, no group, no tags."""
+    return (
+        draw(valid_name_parts(name_prefix)),
+        region_part(region),
+        *_rg_part(draw, known_resource_group),
+        draw(valid_tag_parts(max_tags)),
+    )
+
+
+@memoized
+@st.composite
 def valid_import_cases(
     draw: st.DrawFn,
     region: str = DEFAULT_REGION,
