@@ -23,11 +23,15 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 READ_CHUNK = 16 * 1024
+
+
+# (method, request target, headers as sent, body)
+Request = tuple[str, str, Mapping[str, str], bytes]
 
 
 class SendError(Exception):
@@ -47,6 +51,14 @@ class Response:
     headers: dict[str, str]
     body: bytes
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A request sent and not yet answered: its connection and its deadline."""
+
+    conn: http.client.HTTPConnection
+    deadline: float
 
 
 class _Decoder:
@@ -104,12 +116,16 @@ class Connections:
             self._all.append(conn)
         return conn
 
-    def _connection(self) -> http.client.HTTPConnection:
-        """This thread's connection, open; a reused one that the peer closed (or that has
-        unread bytes) is replaced first, so a request is never sent on a dead socket."""
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._new()
+    def _connection(self, slot: int = 0) -> http.client.HTTPConnection:
+        """This thread's connection number ``slot``, open; a reused one that the peer closed
+        (or that has unread bytes) is replaced first, so a request is never sent on a dead
+        socket."""
+        conns: list[http.client.HTTPConnection] | None = getattr(self._local, "conns", None)
+        if conns is None:
+            conns = self._local.conns = []
+        while len(conns) <= slot:
+            conns.append(self._new())
+        conn = conns[slot]
         if conn.sock is not None and _dropped(conn.sock):
             conn.close()
         if conn.sock is None:
@@ -140,7 +156,7 @@ class Connections:
     def close(self) -> None:
         """Close every connection of every thread."""
         with self._lock:
-            conns, self._all = self._all, []
+            conns, self._all = self._all, []  # every thread's, every slot's
         for conn in conns:
             conn.close()
         self._local = threading.local()
@@ -162,28 +178,59 @@ class Connections:
     def send(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
         """Send ``method target`` with exactly ``headers`` (see ``request_headers``) and
         ``body``; read the answer by ``timeout`` seconds after the start, even on a trickle."""
+        result = self.send_many([(method, target, headers, body)])[0]
+        if isinstance(result, SendError):
+            raise result
+        return result
+
+    def send_many(self, requests: Sequence[Request]) -> list[Response | SendError]:
+        """Send every request, each on a connection of its own, before reading any answer;
+        then read the answers in order. The target works on the later requests while the
+        earlier answers are read. Each request has its own deadline, ``timeout`` seconds
+        after it was sent."""
+        started = [self.start(slot, request) for slot, request in enumerate(requests)]
+        return [self.finish(pending) for pending in started]
+
+    def start(self, slot: int, request: Request) -> Pending | SendError:
+        """Send ``request`` on this thread's connection number ``slot``; read nothing yet."""
+        method, target, headers, body = request
+        try:
+            conn = self._connection(slot)
+        except SendError as failure:
+            return failure
         deadline = time.monotonic() + self.timeout
-        conn = self._connection()
         try:
             conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
             for name, value in headers.items():
                 conn.putheader(name, value)
             conn.endheaders(body or None)
-            response = conn.getresponse()
-        except TimeoutError:
-            conn.close()
-            raise SendError(
-                f"timed out after {self.timeout:g} s waiting for a response from {self.origin}",
-                retryable=False,
-            ) from None
         except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            raise SendError(f"connection to {self.origin} failed: {_reason(exc)}", retryable=False) from None
+            return self._lost(conn, exc)
+        return Pending(conn, deadline)
+
+    def finish(self, pending: Pending | SendError) -> Response | SendError:
+        """The answer to a ``start``ed request (or the failure that stopped it)."""
+        if isinstance(pending, SendError):
+            return pending
         try:
-            body_read, note = self._read_body(response, deadline)
-        except SendError:
-            conn.close()
-            raise
+            return self._receive(pending.conn, pending.deadline)
+        except SendError as failure:
+            pending.conn.close()
+            return failure
+
+    def _lost(self, conn: http.client.HTTPConnection, exc: BaseException) -> SendError:
+        conn.close()
+        if isinstance(exc, TimeoutError | socket.timeout):
+            waited = f"timed out after {self.timeout:g} s waiting for a response from {self.origin}"
+            return SendError(waited, retryable=False)
+        return SendError(f"connection to {self.origin} failed: {_reason(exc)}", retryable=False)
+
+    def _receive(self, conn: http.client.HTTPConnection, deadline: float) -> Response:
+        try:
+            response = conn.getresponse()
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._lost(conn, exc) from None
+        body_read, note = self._read_body(response, deadline)
         response.close()  # read to its end: the connection can carry the next request
         if note is not None or response.will_close:
             conn.close()

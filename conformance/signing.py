@@ -99,7 +99,11 @@ def v1_string_to_sign(method: str, params: Mapping[str, str]) -> str:
 
     ``params`` is the union of query and form-body parameters.
     """
-    return "&".join((method.upper(), percent_encode("/"), percent_encode(v1_canonicalized_query(params))))
+    canonical = v1_canonicalized_query(params)
+    # Percent-encoding the canonical query again: it holds only unreserved characters and
+    # '%', '&', '=' (each pair was encoded), so three replacements are the whole encoding.
+    encoded = canonical.replace("%", "%25").replace("&", "%26").replace("=", "%3D")
+    return "&".join((method.upper(), percent_encode("/"), encoded))
 
 
 def v1_signature(method: str, params: Mapping[str, str], secret: str) -> str:

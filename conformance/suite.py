@@ -32,7 +32,7 @@ from conformance.exchange import BodyFormat, Exchange, Transport
 from conformance.model import TargetModel
 from conformance.reproduce import command_for
 from conformance.results import RunResults
-from conformance.target import Credentials, Target, TargetConfig, list_at
+from conformance.target import Call, Credentials, Target, TargetConfig, list_at
 from conformance.verdict import Status, Verdict
 from strategies import cases
 from strategies.bodies import key_sample
@@ -167,15 +167,19 @@ class Suite:
         """A fresh name under this run's prefix (letters, digits and '-' only)."""
         return f"{self.prefix}{label}{secrets.token_hex(4)}"[: contract.NAME_MAX_LENGTH]
 
-    def freshen(self, case: Case) -> Case:
+    def freshen(self, case: Case, avoid: frozenset[str] = frozenset()) -> Case:
         """``case`` with a name no key pair of this run has (in any region, in any case), if
         success is among its outcomes: Hypothesis replays names across examples, and a
         replayed name would test IKP-N6 instead of what the case was drawn for. The tail of
-        the name is redrawn from ASCII letters, so length and every character rule hold."""
+        the name is redrawn from ASCII letters, so length and every character rule hold.
+        ``avoid``: lower-cased names about to be sent alongside (taken too)."""
         name = case.params.get("KeyPairName")
         if not name or not case.expects_success():
             return case
-        taken = self.model.taken
+
+        def taken(candidate: str) -> bool:
+            return candidate.lower() in avoid or self.model.taken(candidate)
+
         if not taken(name):
             return case
         keep = max(len(self.prefix) if name.startswith(self.prefix) else 1, len(name) - 8)
@@ -208,17 +212,26 @@ class Suite:
 
         ``fresh`` (the default) gives a case that may succeed a name unused so far
         (``freshen``); the tests of duplicates pass ``fresh=False``."""
-        if self.gone:
-            raise TargetGone(self.gone)
-        if fresh:
-            case = self.freshen(case)
-        region = case.params.get("RegionId", "")
-        if self._auto_cleanup and region and self.model.room(region) < AUTO_CLEANUP_ROOM:
-            self.cleanup()
-        adjusted = self.model.adjust(case)
+        adjusted = self._prepare(case, fresh=fresh)
         exchange = (target or self.target).import_key_pair(
             adjusted.params, transport=transport, body_format=body_format
         )
+        return self._conclude(adjusted, exchange, record=record), exchange
+
+    def _prepare(self, case: Case, *, fresh: bool, avoid: frozenset[str] = frozenset()) -> Case:
+        """Before sending: a fresh name (``freshen``), room in the region, and the outcomes
+        the model expects now."""
+        if self.gone:
+            raise TargetGone(self.gone)
+        if fresh:
+            case = self.freshen(case, avoid)
+        region = case.params.get("RegionId", "")
+        if self._auto_cleanup and region and self.model.room(region) < AUTO_CLEANUP_ROOM:
+            self.cleanup()
+        return self.model.adjust(case)
+
+    def _conclude(self, adjusted: Case, exchange: Exchange, *, record: bool) -> Verdict:
+        """After the answer: the oracle's verdict, the model's update, the record."""
         verdict = oracle.judge_import(
             adjusted, exchange, expected=adjusted.outcomes, strict_messages=self.strict_messages
         )
@@ -226,7 +239,7 @@ class Suite:
         self._note_transport(exchange)
         if record:
             self.record(verdict, adjusted, exchange)
-        return verdict, exchange
+        return verdict
 
     def record(self, verdict: Verdict, case: Case | None, exchange: Exchange | None) -> None:
         """Count ``verdict`` in the results; a FAIL or ERROR also keeps the case, the exchange,
@@ -289,19 +302,36 @@ class Suite:
         return exchange
 
     def expect_each_way(self, case: Case) -> Exchange:
-        """``expect`` over each of ``EACH_WAY``: GET with JSON first, then the same case over
-        POST query (XML), POST form (JSON) and V3 (IKP-T1, IKP-T2).
+        """``expect`` over each of ``EACH_WAY``: GET with JSON, POST query (XML), POST form
+        (JSON) and V3, all four in flight at once (``Target.call_many``; IKP-T1, IKP-T2).
 
-        A case that may succeed is freshened before each way, so each is a first import
-        under its own name. Once GET has given the documented answer, another way that
-        does not is a difference between transports: the case's other requirements were
-        met, so that failure is charged to IKP-T1 (and to whichever of IKP-T2..T5 and
-        IKP-R1/R2 the oracle finds broken in that answer). Returns the GET exchange."""
-        first = self.expect(case)
+        A case that may succeed gets a fresh name for each way, so each is a first import
+        under its own name, and the four are independent: they are sent together, then
+        judged, folded into the model and recorded in order, GET first. The GET answer is
+        judged against the case's requirements. Another way that does not give the
+        documented answer differs from GET by transport alone, so that failure is charged
+        to IKP-T1 (and to whichever of IKP-T2..T5 and IKP-R1/R2 the oracle finds broken in
+        that answer). Every verdict is recorded before the first failure fails the test.
+        Returns the GET exchange."""
         over_transport = dataclasses.replace(case, requirements=("IKP-T1",))
-        for transport, body_format in EACH_WAY[1:]:
-            self.expect(over_transport, transport=transport, body_format=body_format)
-        return first
+        prepared: list[Case] = []
+        avoid: set[str] = set()
+        for index in range(len(EACH_WAY)):
+            adjusted = self._prepare(
+                case if index == 0 else over_transport, fresh=True, avoid=frozenset(avoid)
+            )
+            avoid.add(adjusted.params.get("KeyPairName", "").lower())
+            prepared.append(adjusted)
+        exchanges = self.target.call_many(
+            [
+                Call(contract.ACTION_IMPORT, a.params, t, f)
+                for a, (t, f) in zip(prepared, EACH_WAY, strict=True)
+            ]
+        )
+        verdicts = [self._conclude(a, e, record=True) for a, e in zip(prepared, exchanges, strict=True)]
+        for verdict in verdicts:
+            self.check(verdict)
+        return exchanges[0]
 
     @contextmanager
     def no_auto_cleanup(self) -> Iterator[None]:
@@ -420,13 +450,14 @@ def open_suite(config: pytest.Config, results: RunResults, *, prefix: str) -> It
     credentials = Credentials.from_env()
     server = None
     if not url:
-        from conformance.reference import start_server
+        from conformance.reference.process import spawn_server
 
         # The bundled server checks signatures with a throwaway key, so that V1/V3 signing
-        # (IKP-X3) is certified too. The secret lives only in this process.
+        # (IKP-X3) is certified too. The secret lives only in this process and its child's
+        # environment. A child process: the server's work runs on a core of its own.
         key_id = "ikp" + secrets.token_hex(8)
         credentials = Credentials(key_id, secrets.token_urlsafe(24), None)
-        server = start_server(access_keys={key_id: credentials.access_key_secret})
+        server = spawn_server(access_keys={key_id: credentials.access_key_secret})
         url = server.url
         resource_group = resource_group or contract.DEFAULT_RESOURCE_GROUP
     target = Target(

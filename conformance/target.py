@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance import contract, redaction, signing
-from conformance.connection import Connections, SendError
+from conformance.connection import Connections, Request, Response, SendError
 from conformance.exchange import BodyFormat, Exchange, ParsedBody, Transport
 
 ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
@@ -405,6 +405,31 @@ def _attempts(count: int) -> str:
     return f"{count} attempt" + ("s" if count != 1 else "")
 
 
+@dataclass
+class _Job:
+    """One ``call`` in progress: what to send, and how many attempts so far."""
+
+    action: str
+    business: dict[str, str]
+    transport: Transport
+    body_format: BodyFormat
+    sign: bool
+    tamper: Tamper | None
+    secrets: redaction.Secrets
+    started: float
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request for ``Target.call_many`` (signed as ``call`` signs by default)."""
+
+    action: str
+    params: Mapping[str, str]
+    transport: Transport = Transport.GET
+    body_format: BodyFormat = BodyFormat.JSON
+
+
 class Target:
     """A conformance target at ``config.base_url``. Thread-safe (one Session per thread)."""
 
@@ -473,6 +498,50 @@ class Target:
         Throttling/ServiceUnavailable answers and connections that never opened are retried
         ``config.retries`` times with exponential backoff, each attempt signed afresh.
         """
+        job = self._job(action, params, transport, body_format, sign, tamper)
+        while True:
+            built = self._attempt(job)
+            try:
+                result: Response | SendError = self._connections.send(*self._wire(built))
+            except SendError as failure:
+                result = failure
+            exchange = self._settle(job, built, result)
+            if exchange is not None:
+                return exchange
+
+    def call_many(self, calls: Sequence[Call]) -> list[Exchange]:
+        """``call`` for several requests at once: every first attempt is sent, each on a
+        connection of its own, before any answer is read (``Connections.send_many``), so the
+        target works on them while the client reads and parses. A request that needs another
+        attempt then carries on alone, exactly as in ``call``. Exchanges in ``calls`` order."""
+        jobs = [self._job(c.action, c.params, c.transport, c.body_format, None, None) for c in calls]
+        started = []
+        for slot, job in enumerate(jobs):  # each one leaves as soon as it is built
+            built = self._attempt(job)
+            started.append((built, self._connections.start(slot, self._wire(built))))
+        exchanges: list[Exchange] = []
+        for job, (built, pending) in zip(jobs, started, strict=True):
+            result = self._connections.finish(pending)
+            exchange = self._settle(job, built, result)
+            while exchange is None:
+                built = self._attempt(job)
+                try:
+                    result = self._connections.send(*self._wire(built))
+                except SendError as failure:
+                    result = failure
+                exchange = self._settle(job, built, result)
+            exchanges.append(exchange)
+        return exchanges
+
+    def _job(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        transport: Transport,
+        body_format: BodyFormat,
+        sign: bool | None,
+        tamper: Tamper | None,
+    ) -> _Job:
         creds = self.config.credentials
         if sign is None:
             sign = creds is not None and (transport is Transport.V3 or self.config.signature != "none")
@@ -483,46 +552,50 @@ class Target:
         business = {str(k): str(v) for k, v in params.items()}
         extra_ids = (tamper.access_key_id,) if tamper and tamper.access_key_id else ()
         secrets = creds.secrets(*extra_ids) if creds else redaction.NO_SECRETS
+        return _Job(action, business, transport, body_format, sign, tamper, secrets, time.monotonic())
 
-        started = time.monotonic()
-        attempts = 0
+    def _attempt(self, job: _Job) -> _Built:
+        """The next attempt of ``job``, counted and built (signed afresh)."""
+        job.attempts += 1
+        with self._lock:
+            self._sent += 1
+        creds = self.config.credentials if job.sign else None
+        return self._build(job.action, job.business, job.transport, job.body_format, creds, job.tamper)
+
+    def _settle(self, job: _Job, built: _Built, result: Response | SendError) -> Exchange | None:
+        """The Exchange of an attempt's result, or None (after the backoff) when another
+        attempt is due: a request that surely never left, or a throttling answer."""
         max_attempts = 1 + self.config.retries
-        while True:
-            attempts += 1
-            with self._lock:
-                self._sent += 1
-            built = self._build(action, business, transport, body_format, creds if sign else None, tamper)
-            try:
-                status, headers, raw, note = self._send(built)
-            except SendError as failure:
-                if failure.retryable and attempts < max_attempts:
-                    self._backoff(attempts)
-                    continue
-                message = str(failure)
-                if attempts > 1:
-                    message += f" (after {_attempts(attempts)})"
-                return self._exchange(
-                    action, transport, body_format, built, secrets, business, tamper, started,
-                    status=None, headers={}, raw=b"", parsed=ParsedBody(None, error="no response"),
-                    transport_error=message, attempts=attempts, signed=sign,
-                )  # fmt: skip
-            parsed = parse_body(raw) if note is None else ParsedBody(None, error=note)
-            code = parsed.fields.get("Code", "")
-            retryable = status >= 400 and code.startswith(contract.RETRYABLE_CODE_PREFIXES)
-            transport_error = None
-            if retryable:
-                if attempts < max_attempts:
-                    self._backoff(attempts)
-                    continue
-                transport_error = (
-                    f"gave up after {_attempts(attempts)}: {self.config.origin} kept answering "
-                    f"HTTP {status} {code}"
-                )
+        common = (job.action, job.transport, job.body_format, built, job.secrets, job.business, job.tamper)
+        if isinstance(result, SendError):
+            if result.retryable and job.attempts < max_attempts:
+                self._backoff(job.attempts)
+                return None
+            message = str(result)
+            if job.attempts > 1:
+                message += f" (after {_attempts(job.attempts)})"
             return self._exchange(
-                action, transport, body_format, built, secrets, business, tamper, started,
-                status=status, headers=headers, raw=raw, parsed=parsed,
-                transport_error=transport_error, attempts=attempts, signed=sign,
+                *common, job.started,
+                status=None, headers={}, raw=b"", parsed=ParsedBody(None, error="no response"),
+                transport_error=message, attempts=job.attempts, signed=job.sign,
             )  # fmt: skip
+        status, raw, note = result.status, result.body, result.note
+        parsed = parse_body(raw) if note is None else ParsedBody(None, error=note)
+        code = parsed.fields.get("Code", "")
+        transport_error = None
+        if status >= 400 and code.startswith(contract.RETRYABLE_CODE_PREFIXES):
+            if job.attempts < max_attempts:
+                self._backoff(job.attempts)
+                return None
+            transport_error = (
+                f"gave up after {_attempts(job.attempts)}: {self.config.origin} kept answering "
+                f"HTTP {status} {code}"
+            )
+        return self._exchange(
+            *common, job.started,
+            status=status, headers=result.headers, raw=raw, parsed=parsed,
+            transport_error=transport_error, attempts=job.attempts, signed=job.sign,
+        )  # fmt: skip
 
     def import_key_pair(self, params: Mapping[str, str], **kw: Any) -> Exchange:
         """ImportKeyPair with ``params`` (RegionId, KeyPairName, PublicKeyBody, ...)."""
@@ -636,12 +709,10 @@ class Target:
         encoded = signing.encode_pairs(query)
         return f"{self.config.origin}{self.config.path}" + (f"?{encoded}" if encoded else "")
 
-    def _send(self, built: _Built) -> tuple[int, dict[str, str], bytes, str | None]:
-        """One attempt: (status, headers, body bytes, note when the body was cut short)."""
+    def _wire(self, built: _Built) -> Request:
+        """What ``Connections`` sends for ``built`` (its headers become the ones sent)."""
         built.headers = self._connections.request_headers(built.method, built.headers, built.body)
-        target = built.url[len(self.config.origin) :]
-        response = self._connections.send(built.method, target, built.headers, built.body)
-        return response.status, response.headers, response.body, response.note
+        return built.method, built.url[len(self.config.origin) :], built.headers, built.body
 
     def _exchange(
         self,

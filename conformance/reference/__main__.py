@@ -7,12 +7,14 @@ SIGINT or SIGTERM.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 
 from conformance import contract
+from conformance.reference.process import ACCESS_KEY_ENV
 from conformance.reference.server import start_server
 from conformance.reference.store import StateFileError
 
@@ -45,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="access_keys",
         type=_access_key,
         metavar="ID:SECRET",
-        help="check V1/V3 signatures against this key; repeatable (default: accept unsigned requests)",
+        help="check V1/V3 signatures against this key; repeatable; also read from "
+        f"{ACCESS_KEY_ENV}=ID:SECRET[,...] (default: accept unsigned requests)",
     )
     parser.add_argument("--state", metavar="FILE", help="keep key pairs in FILE across restarts")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
@@ -68,12 +71,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines += variants.describe_variants() if args.list_variants else []
         print("\n".join(lines), flush=True)
         return 0
+    access_keys = list(args.access_keys or [])
+    # Keys given in the environment never show in a process listing (process.spawn_server).
+    for entry in filter(None, os.environ.get(ACCESS_KEY_ENV, "").split(",")):
+        try:
+            access_keys.append(_access_key(entry))
+        except argparse.ArgumentTypeError:
+            parser.error(f"{ACCESS_KEY_ENV}: expected ID:SECRET[,ID:SECRET...]")
     try:
         running = start_server(
             args.host,
             args.port,
             resource_groups=tuple(args.resource_groups or (contract.DEFAULT_RESOURCE_GROUP,)),
-            access_keys=dict(args.access_keys) if args.access_keys else None,
+            access_keys=dict(access_keys) if access_keys else None,
             state_file=args.state,
             verbose=args.verbose,
             fault=args.fault,

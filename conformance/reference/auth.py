@@ -59,7 +59,9 @@ def v1_string_to_sign(method: str, params: Mapping[str, str]) -> str:
     canonical = "&".join(
         f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items()) if k != "Signature"
     )
-    return f"{method}&{percent_encode('/')}&{percent_encode(canonical)}"
+    # ``canonical`` is encoded already: only its '%', '&' and '=' need encoding again.
+    again = canonical.replace("%", "%25").replace("&", "%26").replace("=", "%3D")
+    return f"{method}&{percent_encode('/')}&{again}"
 
 
 def v1_signature(secret: str, string_to_sign: str) -> str:

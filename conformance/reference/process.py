@@ -1,0 +1,114 @@
+"""The reference server as a child process: what the suite starts when it has no ``--target``.
+
+In a child process the server's work (decoding, signature checks, key parsing) runs on its
+own core instead of taking turns with the suite under one interpreter lock, and the suite
+can keep several requests in flight. ``spawn_server`` runs ``python -m conformance.reference``
+on a free loopback port, hands it the access keys through the environment (never on a
+command line a process listing shows), waits for its ``listening on URL`` line and returns
+a handle whose ``close()`` stops it. The child has its own session, so a Ctrl-C in the
+terminal reaches the suite (which still sweeps its key pairs) and not the server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+
+# ``ID:SECRET[,ID:SECRET...]``: access keys the server reads from its environment, like
+# ``--access-key`` but invisible in a process listing.
+ACCESS_KEY_ENV = "IKP_REFERENCE_ACCESS_KEYS"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 5.0
+_LISTENING = re.compile(r"^listening on (http://\S+)$")
+
+
+class ServerProcessError(RuntimeError):
+    """The child server did not start (its stderr's last lines are in the message)."""
+
+
+class ServerProcess:
+    """A running child reference server: ``url``, and ``close()`` to stop it."""
+
+    def __init__(
+        self, process: subprocess.Popen[str], url: str, log: tempfile._TemporaryFileWrapper[str]
+    ) -> None:
+        self.process = process
+        self.url = url
+        self._log = log
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after STOP_TIMEOUT seconds). Idempotent."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._log.close()
+
+
+def spawn_server(
+    *, access_keys: Mapping[str, str] | None = None, args: Sequence[str] = (), timeout: float = START_TIMEOUT
+) -> ServerProcess:
+    """Start ``python -m conformance.reference --port 0 *args`` and wait for it to listen."""
+    env = dict(os.environ)
+    env.pop(ACCESS_KEY_ENV, None)
+    if access_keys:
+        env[ACCESS_KEY_ENV] = ",".join(f"{key_id}:{secret}" for key_id, secret in access_keys.items())
+    log = tempfile.NamedTemporaryFile("w+", prefix="ikp-reference-", suffix=".log")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance.reference", "--host", "127.0.0.1", "--port", "0", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        env=env,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    line = ""
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while not line and (left := deadline - time.monotonic()) > 0:
+            if selector.select(left):
+                line = process.stdout.readline() or "<no output: the server exited>"
+    match = _LISTENING.match(line.strip())
+    if match is None:
+        handle = ServerProcess(process, "", log)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(STOP_TIMEOUT)
+        log_text = _tail(log.name)
+        handle.close()
+        raise ServerProcessError(
+            f"the reference server did not start within {timeout:g} s: {line.strip() or 'no output'}"
+            + (f"\n{log_text}" if log_text else "")
+        )
+    return ServerProcess(process, match.group(1), log)
+
+
+def _tail(path: str, lines: int = 20) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+    except OSError:
+        return ""
