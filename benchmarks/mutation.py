@@ -291,7 +291,7 @@ def report(outcomes: list[Outcome], profile: str, wall: float, jobs: int) -> Non
             what = o.error.splitlines()[0] if o.error else o.verdict
             reqs = " ".join(o.requirements)
             print(f"  {mark} {o.kind:<7} {o.name:<34} {what:<16} {o.seconds:6.1f}s  {reqs}")
-            for problem in ([] if o.ok else o.problems):
+            for problem in [] if o.ok else o.problems:
                 print(f"         {problem}")
     if faults:
         print("\nfaults (must be caught; time to the first failure with -x):")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.marks import requires
-from conformance.suite import Suite
+from conformance.suite import Suite, simple_case
 from strategies import cases
-from strategies.samples import valid_part
+from strategies.case import Outcome
+from strategies.samples import Part, Validity, valid_part
 
 
 @requires("IKP-G1", "IKP-G2")
@@ -20,6 +22,30 @@ def test_missing_or_unknown_region(ikp: Suite, requirement_ids: tuple[str, ...],
         label="case",
     )
     ikp.expect_each_way(case)
+
+
+REGION_ROWS = [
+    pytest.param(None, "IKP-G1", id="absent"),
+    pytest.param("", "IKP-G1", id="empty"),
+    pytest.param("xx-nowhere-1", "IKP-G2", id="unknown"),
+]
+
+
+@requires("IKP-G1", "IKP-G2")
+@pytest.mark.parametrize(("region", "requirement"), REGION_ROWS)
+def test_region_rows(
+    ikp: Suite, requirement_ids: tuple[str, ...], region: str | None, requirement: str
+) -> None:
+    """Each RegionId rule once, deterministically (a quick run's ten draws may miss one):
+    absent or empty -> MissingParameter; unknown -> a 4xx with a Code."""
+    base = simple_case(ikp.unique_name("region"), ikp.region)
+    rest = valid_part({k: v for k, v in base.params.items() if k != cases.REGION_PARAM}, (), "base")
+    if region is None or region == "":
+        part = cases.missing_part(cases.REGION_PARAM, requirement, empty=region == "")
+    else:
+        part = Part({cases.REGION_PARAM: region}, Validity.INVALID, frozenset({Outcome.any_client_error()}),
+                    (requirement,), "region:unknown")  # fmt: skip
+    ikp.expect_each_way(cases.combine([rest, part]))
 
 
 @requires("IKP-G3")

@@ -227,15 +227,8 @@ def valid_import_cases(
     A valid name starting with ``name_prefix``, an OpenSSH one-line key of ``key_types``,
     ``region``, the known resource group (sometimes, if given) and 0..``max_tags`` valid tags.
     Shrinks towards the shortest name, an ``ssh-rsa`` 1024 key without comment, no group, no tags."""
-    return combine(
-        [
-            draw(valid_name_parts(name_prefix)),
-            draw(valid_keys(key_types)),
-            region_part(region),
-            *_rg_part(draw, known_resource_group),
-            draw(valid_tag_parts(max_tags)),
-        ]
-    )
+    name, *rest = draw(valid_request_parts(region, name_prefix, known_resource_group, max_tags))
+    return combine([name, draw(valid_keys(key_types)), *rest])
 
 
 @memoized
