@@ -56,13 +56,15 @@ AUTO_CLEANUP_ROOM = 50
 NAME_REQUIREMENTS = ("IKP-N2", "IKP-N3", "IKP-N4")
 
 # The ways ``Suite.expect_each_way`` sends every generated case (IKP-T1, IKP-T2): GET with
-# JSON first, then each other transport, both body formats among them. A case costs more to
+# JSON first, then each other transport, and both body formats over GET and the form body. A case costs more to
 # draw than to send, so judging it over every transport is the cheapest coverage there is.
 EACH_WAY = (
     (Transport.GET, BodyFormat.JSON),
     (Transport.POST_QUERY, BodyFormat.XML),
     (Transport.POST_FORM, BodyFormat.JSON),
     (Transport.V3, BodyFormat.ABSENT),
+    (Transport.GET, BodyFormat.XML),
+    (Transport.POST_FORM, BodyFormat.XML),
 )
 
 
@@ -303,10 +305,11 @@ class Suite:
 
     def expect_each_way(self, case: Case) -> Exchange:
         """``expect`` over each of ``EACH_WAY``: GET with JSON, POST query (XML), POST form
-        (JSON) and V3, all four in flight at once (``Target.call_many``; IKP-T1, IKP-T2).
+        (JSON), V3, GET with XML and POST form with XML, all six in flight at once
+        (``Target.call_many``; IKP-T1, IKP-T2).
 
         A case that may succeed gets a fresh name for each way, so each is a first import
-        under its own name, and the four are independent: they are sent together, then
+        under its own name, and the six are independent: they are sent together, then
         judged, folded into the model and recorded in order, GET first. The GET answer is
         judged against the case's requirements. Another way that does not give the
         documented answer differs from GET by transport alone, so that failure is charged
