@@ -56,8 +56,8 @@ AUTO_CLEANUP_ROOM = 50
 NAME_REQUIREMENTS = ("IKP-N2", "IKP-N3", "IKP-N4")
 
 # The ways ``Suite.expect_each_way`` sends every generated case (IKP-T1, IKP-T2): GET with
-# JSON first, then each other transport, and both body formats over GET and the form body. A case costs more to
-# draw than to send, so judging it over every transport is the cheapest coverage there is.
+# JSON first, then each other transport, and both body formats over GET and the form body.
+# A case costs more to draw than to send, so judging it over every way is cheap coverage.
 EACH_WAY = (
     (Transport.GET, BodyFormat.JSON),
     (Transport.POST_QUERY, BodyFormat.XML),
