@@ -304,37 +304,36 @@ class Suite:
         return exchange
 
     def expect_each_way(self, case: Case) -> Exchange:
-        """``expect`` over each of ``EACH_WAY``: GET with JSON, POST query (XML), POST form
-        (JSON), V3, GET with XML and POST form with XML, all six in flight at once
-        (``Target.call_many``; IKP-T1, IKP-T2).
+        """``expect`` over each of ``EACH_WAY``: GET with JSON first, alone, then POST query
+        (XML), POST form (JSON), V3, GET with XML and POST form with XML, those five in
+        flight at once (``Target.call_many``; IKP-T1, IKP-T2).
 
-        A case that may succeed gets a fresh name for each way, so each is a first import
-        under its own name, and the six are independent: they are sent together, then
-        judged, folded into the model and recorded in order, GET first. The GET answer is
-        judged against the case's requirements. Another way that does not give the
-        documented answer differs from GET by transport alone, so that failure is charged
-        to IKP-T1 (and to whichever of IKP-T2..T5 and IKP-R1/R2 the oracle finds broken in
-        that answer). Every verdict is recorded before the first failure fails the test.
-        Returns the GET exchange."""
+        GET is judged against the case's requirements before anything else is sent: a
+        target that wrongly accepts a request under its name must be caught there, not in
+        a race between ways sharing that name (only a case that may succeed gets a fresh
+        name per way). The other five then differ from GET by transport alone: a wrong
+        answer to one of them is charged to IKP-T1 (and to whichever of IKP-T2..T5 and
+        IKP-R1/R2 the oracle finds broken in that answer). They are judged, folded into
+        the model and recorded in order, every one before the first failure fails the
+        test. Returns the GET exchange."""
+        first = self.expect(case)
         over_transport = dataclasses.replace(case, requirements=("IKP-T1",))
         prepared: list[Case] = []
         avoid: set[str] = set()
-        for index in range(len(EACH_WAY)):
-            adjusted = self._prepare(
-                case if index == 0 else over_transport, fresh=True, avoid=frozenset(avoid)
-            )
+        for _ in EACH_WAY[1:]:
+            adjusted = self._prepare(over_transport, fresh=True, avoid=frozenset(avoid))
             avoid.add(adjusted.params.get("KeyPairName", "").lower())
             prepared.append(adjusted)
         exchanges = self.target.call_many(
             [
                 Call(contract.ACTION_IMPORT, a.params, t, f)
-                for a, (t, f) in zip(prepared, EACH_WAY, strict=True)
+                for a, (t, f) in zip(prepared, EACH_WAY[1:], strict=True)
             ]
         )
         verdicts = [self._conclude(a, e, record=True) for a, e in zip(prepared, exchanges, strict=True)]
         for verdict in verdicts:
             self.check(verdict)
-        return exchanges[0]
+        return first
 
     @contextmanager
     def no_auto_cleanup(self) -> Iterator[None]:
