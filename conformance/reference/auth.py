@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import functools
 import hashlib
 import hmac
 import re
@@ -40,12 +41,14 @@ def _escape_run(match: re.Match[str]) -> str:
     return "".join(f"%{byte:02X}" for byte in run.encode("utf-8"))
 
 
+@functools.lru_cache(maxsize=4096)
 def percent_encode(value: str) -> str:
     """RFC 3986 encoding: keep ``A-Za-z0-9-_.~``, everything else ``%XY`` (UTF-8, uppercase).
 
     ASCII text goes through ``str.translate`` and other text's runs of reserved characters
     are found in C: ``quote`` walks every byte in Python, which made signature checks the
-    largest cost of a request with tags (the canonical query is encoded twice)."""
+    largest cost of a request with tags (the canonical query is encoded twice). Results are
+    cached: names, common values, key bodies and tags repeat from request to request."""
     if value.isascii():
         return value.translate(_ASCII_TABLE)
     return _RESERVED_RUN.sub(_escape_run, value)
