@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import itertools
 import re
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -477,7 +479,26 @@ def _pkcs1_to_spki(pkcs1: bytes) -> bytes:
 
 
 def parse_public_key(body: str) -> PublicKey:
-    """Validate a PublicKeyBody; raises ``MalformedKey`` for anything not a documented key."""
+    """Validate a PublicKeyBody; raises ``MalformedKey`` for anything not a documented key.
+
+    A pure function of the body (no clock: validity windows are not checked), so verdicts
+    are remembered for the last few hundred bodies: a client sending one key over several
+    transports, or retrying, costs one parse and one CA signature check."""
+    verdict = _remembered(body)
+    if isinstance(verdict, PublicKey):
+        return verdict
+    raise MalformedKey(*verdict)
+
+
+@functools.lru_cache(maxsize=512)
+def _remembered(body: str) -> PublicKey | tuple[Any, ...]:
+    try:
+        return _parse_public_key(body)
+    except MalformedKey as exc:
+        return exc.args
+
+
+def _parse_public_key(body: str) -> PublicKey:
     text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise MalformedKey("empty")
