@@ -23,7 +23,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -62,7 +62,8 @@ class Pending:
 
 
 class _Decoder:
-    """Content-Encoding ``gzip``/``deflate`` (zlib or raw) decoding, at most ``limit`` + 1 bytes out."""
+    """Content-Encoding ``gzip``/``deflate`` (zlib or raw) decoding, at most ``room`` + 1 bytes
+    out per ``feed``."""
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
@@ -98,6 +99,7 @@ class Connections:
         self.max_body = max_body
         self.user_agent = user_agent
         self._ca_file = ca_file
+        self._context: ssl.SSLContext | None = None
         self._local = threading.local()
         self._all: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
@@ -106,9 +108,10 @@ class Connections:
     def _new(self) -> http.client.HTTPConnection:
         conn: http.client.HTTPConnection
         if self._https:
-            context = ssl.create_default_context(cafile=self._ca_file)
+            if self._context is None:  # loads the CA bundle: once, not per connection
+                self._context = ssl.create_default_context(cafile=self._ca_file)
             conn = http.client.HTTPSConnection(
-                self._hostname, self._port, timeout=self.timeout, context=context
+                self._hostname, self._port, timeout=self.timeout, context=self._context
             )
         else:
             conn = http.client.HTTPConnection(self._hostname, self._port, timeout=self.timeout)
@@ -175,24 +178,11 @@ class Connections:
         return out
 
     # -- one exchange ----------------------------------------------------------------------
-    def send(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
-        """Send ``method target`` with exactly ``headers`` (see ``request_headers``) and
-        ``body``; read the answer by ``timeout`` seconds after the start, even on a trickle."""
-        result = self.send_many([(method, target, headers, body)])[0]
-        if isinstance(result, SendError):
-            raise result
-        return result
-
-    def send_many(self, requests: Sequence[Request]) -> list[Response | SendError]:
-        """Send every request, each on a connection of its own, before reading any answer;
-        then read the answers in order. The target works on the later requests while the
-        earlier answers are read. Each request has its own deadline, ``timeout`` seconds
-        after it was sent."""
-        started = [self.start(slot, request) for slot, request in enumerate(requests)]
-        return [self.finish(pending) for pending in started]
-
     def start(self, slot: int, request: Request) -> Pending | SendError:
-        """Send ``request`` on this thread's connection number ``slot``; read nothing yet."""
+        """Send ``request`` (headers exactly as given, see ``request_headers``) on this
+        thread's connection number ``slot`` and read nothing yet: requests started on
+        several slots are all in flight while ``finish`` reads their answers in turn. The
+        answer is due ``timeout`` seconds after the start, even on a trickle."""
         method, target, headers, body = request
         try:
             conn = self._connection(slot)

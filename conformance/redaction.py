@@ -161,12 +161,15 @@ def redact_text(text: str, secrets: Secrets = NO_SECRETS) -> str:
     return text
 
 
+def _by_name(name: str, value: str) -> str:
+    """A secret parameter's value replaced, the AccessKeyId masked (others: ``_BY_NAME`` only)."""
+    return REDACTED if name in SECRET_PARAMETERS else mask_access_key_id(value)
+
+
 def redact_param(name: str, value: str, secrets: Secrets = NO_SECRETS) -> tuple[str, str]:
     """One query or form parameter: a secret one replaced, AccessKeyId masked, others scanned."""
-    if name in SECRET_PARAMETERS:
-        return name, REDACTED
-    if name == ACCESS_KEY_PARAMETER:
-        return name, mask_access_key_id(value)
+    if name in _BY_NAME:
+        return name, _by_name(name, value)
     return redact_text(name, secrets), redact_text(value, secrets)
 
 
@@ -178,14 +181,7 @@ def params_mention(secrets: Secrets, *params: Mapping[str, str]) -> bool:
 
 def redact_by_name(params: Mapping[str, str]) -> dict[str, str]:
     """``redact_params`` for parameters that ``params_mention`` found nothing else in."""
-    return {
-        name: REDACTED
-        if name in SECRET_PARAMETERS
-        else mask_access_key_id(value)
-        if name == ACCESS_KEY_PARAMETER
-        else value
-        for name, value in params.items()
-    }
+    return {name: _by_name(name, value) if name in _BY_NAME else value for name, value in params.items()}
 
 
 def redact_params(params: Mapping[str, str], secrets: Secrets = NO_SECRETS) -> dict[str, str]:
@@ -207,7 +203,7 @@ def redact_headers(headers: Mapping[str, str], secrets: Secrets = NO_SECRETS) ->
     out: dict[str, str] = {}
     for name, value in headers.items():
         lower = name.lower()
-        if quiet and lower not in SECRET_HEADERS and lower != "authorization":
+        if quiet and lower not in _HEADERS_BY_NAME:
             out[name] = value
             continue
         if lower in SECRET_HEADERS:

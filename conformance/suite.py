@@ -316,19 +316,17 @@ class Suite:
         IKP-R1/R2 the oracle finds broken in that answer). They are judged, folded into
         the model and recorded in order, every one before the first failure fails the
         test. Returns the GET exchange."""
-        first = self.expect(case)
+        (transport, body_format), *others = EACH_WAY
+        first = self.expect(case, transport=transport, body_format=body_format)
         over_transport = dataclasses.replace(case, requirements=("IKP-T1",))
         prepared: list[Case] = []
         avoid: set[str] = set()
-        for _ in EACH_WAY[1:]:
+        for _ in others:
             adjusted = self._prepare(over_transport, fresh=True, avoid=frozenset(avoid))
             avoid.add(adjusted.params.get("KeyPairName", "").lower())
             prepared.append(adjusted)
         exchanges = self.target.call_many(
-            [
-                Call(contract.ACTION_IMPORT, a.params, t, f)
-                for a, (t, f) in zip(prepared, EACH_WAY[1:], strict=True)
-            ]
+            [Call(contract.ACTION_IMPORT, a.params, t, f) for a, (t, f) in zip(prepared, others, strict=True)]
         )
         verdicts = [self._conclude(a, e, record=True) for a, e in zip(prepared, exchanges, strict=True)]
         for verdict in verdicts:

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance import contract, redaction, signing
-from conformance.connection import Connections, Request, Response, SendError
+from conformance.connection import Connections, Pending, Request, Response, SendError
 from conformance.exchange import BodyFormat, Exchange, ParsedBody, Transport
 
 ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
@@ -370,10 +370,10 @@ def list_at(document: Any, *path: str) -> list[Any]:
     return [node]
 
 
-def _redact_parsed(parsed: ParsedBody, secrets: redaction.Secrets, raw_text: str) -> ParsedBody:
-    if parsed.error is None and not redaction.mentions([raw_text, *parsed.fields.values()], secrets):
+def _redact_parsed(parsed: ParsedBody, secrets: redaction.Secrets) -> ParsedBody:
+    if parsed.error is None and not redaction.mentions(parsed.fields.values(), secrets):
         document = redaction.redact_document(parsed.document, secrets)
-        if document is parsed.document:
+        if document is parsed.document:  # nothing to hide anywhere: keep it as it is
             return parsed
     return ParsedBody(
         parsed.syntax,
@@ -499,39 +499,33 @@ class Target:
         ``config.retries`` times with exponential backoff, each attempt signed afresh.
         """
         job = self._job(action, params, transport, body_format, sign, tamper)
-        while True:
-            built = self._attempt(job)
-            try:
-                result: Response | SendError = self._connections.send(*self._wire(built))
-            except SendError as failure:
-                result = failure
-            exchange = self._settle(job, built, result)
-            if exchange is not None:
-                return exchange
+        built = self._attempt(job)
+        return self._until_settled(job, built, self._connections.finish(self._start(0, built)))
 
     def call_many(self, calls: Sequence[Call]) -> list[Exchange]:
         """``call`` for several requests at once: every first attempt is sent, each on a
-        connection of its own, before any answer is read (``Connections.send_many``), so the
+        connection of its own, before any answer is read (``Connections.start``), so the
         target works on them while the client reads and parses. A request that needs another
         attempt then carries on alone, exactly as in ``call``. Exchanges in ``calls`` order."""
         jobs = [self._job(c.action, c.params, c.transport, c.body_format, None, None) for c in calls]
         started = []
         for slot, job in enumerate(jobs):  # each one leaves as soon as it is built
             built = self._attempt(job)
-            started.append((built, self._connections.start(slot, self._wire(built))))
-        exchanges: list[Exchange] = []
-        for job, (built, pending) in zip(jobs, started, strict=True):
-            result = self._connections.finish(pending)
-            exchange = self._settle(job, built, result)
-            while exchange is None:
-                built = self._attempt(job)
-                try:
-                    result = self._connections.send(*self._wire(built))
-                except SendError as failure:
-                    result = failure
-                exchange = self._settle(job, built, result)
-            exchanges.append(exchange)
-        return exchanges
+            started.append((built, self._start(slot, built)))
+        return [
+            self._until_settled(job, built, self._connections.finish(pending))
+            for job, (built, pending) in zip(jobs, started, strict=True)
+        ]
+
+    def _start(self, slot: int, built: _Built) -> Pending | SendError:
+        return self._connections.start(slot, self._wire(built))
+
+    def _until_settled(self, job: _Job, built: _Built, result: Response | SendError) -> Exchange:
+        """The Exchange of ``job``, attempting again (alone) while ``_settle`` asks for it."""
+        while (exchange := self._settle(job, built, result)) is None:
+            built = self._attempt(job)
+            result = self._connections.finish(self._start(0, built))
+        return exchange
 
     def _job(
         self,
@@ -775,7 +769,7 @@ class Target:
             status=status,
             response_headers=redaction.redact_headers(headers, secrets),
             response_text=redaction.redact_text(text, secrets),
-            parsed=_redact_parsed(parsed, secrets, text),
+            parsed=_redact_parsed(parsed, secrets),
             elapsed=time.monotonic() - started,
             transport_error=error,
             attempts=attempts,

@@ -30,15 +30,11 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _RESERVED_RUN = re.compile(r"[^A-Za-z0-9\-_.~]+")
 
 
-_ASCII_ESCAPES = {chr(i): f"%{i:02X}" for i in range(128)}
 _ASCII_TABLE = {i: f"%{i:02X}" for i in range(128) if _RESERVED_RUN.fullmatch(chr(i))}
 
 
 def _escape_run(match: re.Match[str]) -> str:
-    run = match.group()
-    if run.isascii():
-        return "".join(map(_ASCII_ESCAPES.__getitem__, run))
-    return "".join(f"%{byte:02X}" for byte in run.encode("utf-8"))
+    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8"))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -21,9 +21,9 @@ import hashlib
 import re
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 
@@ -32,6 +32,8 @@ from conformance.contract import ErrorRow
 from conformance.reference import actions, auth, errors, keys, tags, wire
 from conformance.reference.actions import Behaviour, Config
 from conformance.reference.store import KeyPair, KeyPairStore
+
+T = TypeVar("T")
 
 Apply = Callable[[Behaviour], Behaviour]
 
@@ -822,15 +824,27 @@ FAULT_LIST: tuple[Fault, ...] = (
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in FAULT_LIST}
 
 
+def named(catalogue: Mapping[str, T], name: str, kind: str) -> T:
+    """The entry ``name`` of a catalogue of ``kind`` (fault, variant); ``ValueError`` naming the
+    listing option for an unknown name."""
+    entry = catalogue.get(name)
+    if entry is None:
+        raise ValueError(f"unknown {kind} {name!r} (see --list-{kind}s)")
+    return entry
+
+
+def listing(rows: Iterable[tuple[str, str, str]], middle: int) -> list[str]:
+    """Aligned ``name  middle  description`` lines (``middle``: that column's width)."""
+    rows = list(rows)
+    width = max(len(name) for name, _, _ in rows)
+    return [f"{name:<{width}}  {mid:<{middle}}  {text}" for name, mid, text in rows]
+
+
 def apply_fault(name: str, behaviour: Behaviour) -> Behaviour:
     """``behaviour`` with the named fault injected (``ValueError`` for an unknown name)."""
-    fault = FAULTS.get(name)
-    if fault is None:
-        raise ValueError(f"unknown fault {name!r} (see --list-faults)")
-    return fault.apply(behaviour)
+    return named(FAULTS, name, "fault").apply(behaviour)
 
 
 def describe_faults() -> list[str]:
     """One line per fault: name, the requirement(s) it breaks, what it does."""
-    width = max(len(name) for name in FAULTS)
-    return [f"{f.name:<{width}}  {','.join(f.breaks):<22}  {f.description}" for f in FAULT_LIST]
+    return listing(((f.name, ",".join(f.breaks), f.description) for f in FAULT_LIST), 22)

@@ -51,7 +51,7 @@ class ServerProcess:
     ) -> None:
         self.close()
 
-    def close(self) -> None:
+    def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after STOP_TIMEOUT seconds). Idempotent."""
         if self.process.poll() is None:
             self.process.terminate()
@@ -60,6 +60,15 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines the server wrote to its stderr."""
+        self._log.seek(0)
+        return "".join(self._log.readlines()[-lines:])
+
+    def close(self) -> None:
+        """``stop``, then let go of its pipe and its log. Idempotent."""
+        self.stop()
         if self.process.stdout is not None:
             self.process.stdout.close()
         self._log.close()
@@ -92,23 +101,13 @@ def spawn_server(
             if selector.select(left):
                 line = process.stdout.readline() or "<no output: the server exited>"
     match = _LISTENING.match(line.strip())
+    handle = ServerProcess(process, match.group(1) if match else "", log)
     if match is None:
-        handle = ServerProcess(process, "", log)
-        if process.poll() is None:
-            process.terminate()
-            process.wait(STOP_TIMEOUT)
-        log_text = _tail(log.name)
+        handle.stop()
+        log_text = handle.log_tail()
         handle.close()
         raise ServerProcessError(
             f"the reference server did not start within {timeout:g} s: {line.strip() or 'no output'}"
             + (f"\n{log_text}" if log_text else "")
         )
-    return ServerProcess(process, match.group(1), log)
-
-
-def _tail(path: str, lines: int = 20) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return "".join(handle.readlines()[-lines:])
-    except OSError:
-        return ""
+    return handle

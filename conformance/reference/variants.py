@@ -25,7 +25,9 @@ from conformance.reference.faults import (
     accepted_as_is,
     chain_errors,
     key_rule,
+    listing,
     name_rule,
+    named,
     on_malformed,
     one_line,
     prepare,
@@ -299,13 +301,9 @@ VARIANTS: dict[str, Variant] = {variant.name: variant for variant in VARIANT_LIS
 
 def apply_variant(name: str, behaviour: Behaviour) -> Behaviour:
     """``behaviour`` with the named reading (``ValueError`` for an unknown name)."""
-    variant = VARIANTS.get(name)
-    if variant is None:
-        raise ValueError(f"unknown variant {name!r} (see --list-variants)")
-    return variant.apply(behaviour)
+    return named(VARIANTS, name, "variant").apply(behaviour)
 
 
 def describe_variants() -> list[str]:
     """One line per variant: name, the Profile point it reads differently, what it does."""
-    width = max(len(name) for name in VARIANTS)
-    return [f"{v.name:<{width}}  {v.reading:<8}  {v.description}" for v in VARIANT_LIST]
+    return listing(((v.name, v.reading, v.description) for v in VARIANT_LIST), 8)
