@@ -247,7 +247,8 @@ REQUIREMENTS: tuple[Requirement, ...] = (
                 "https://ecs.aliyuncs.com/?Action=ImportKeyPair&RegionId=cn-qingdao&..."),
     Requirement("IKP-T2", _C, "transport",
                 "Format=JSON gives JSON, Format=XML gives XML (case-insensitive); absent Format: "
-                "JSON or XML (Profile).",
+                "JSON or XML (Profile). The body is judged, not Content-Type: a header that "
+                "contradicts the body is a warning.",
                 "Sample success responses: XML format ... JSON format"),
     Requirement("IKP-T3", _C, "transport",
                 "Every response, success or error, carries a non-empty RequestId.",
@@ -266,7 +267,9 @@ REQUIREMENTS: tuple[Requirement, ...] = (
                 "Response parameters: KeyPairFingerPrint, KeyPairName, RequestId"),
     Requirement("IKP-R2", _C, "response",
                 "KeyPairFingerPrint is MD5 over the decoded SSH key blob, 16 lowercase hex pairs "
-                "joined by ':' (for certificates: the certified key's or the whole blob's, Profile).",
+                "joined by ':' or (observed on real ECS) the same 32 hex digits without colons "
+                "(Profile records which); for certificates: the certified key's or the whole "
+                "blob's (Profile).",
                 "The message-digest algorithm 5 (MD5) is used based on the public key fingerprint "
                 "format defined in RFC 4716."),
     Requirement("IKP-R3", _C, "response",
@@ -306,21 +309,26 @@ REQUIREMENTS: tuple[Requirement, ...] = (
                 "processing this request is not supplied."),
     Requirement("IKP-K2", _C, "keys",
                 "Every documented type (ssh-rsa 1024-4096, ssh-dss, ECDSA P-256/384/521, the v00 "
-                "and v01 certificates) is accepted in OpenSSH one-line form, with the right "
+                "certificates signed by RSA or DSA CAs, the v01 certificates signed by RSA, DSA, "
+                "ECDSA or Ed25519 CAs) is accepted in OpenSSH one-line form, with the right "
                 "fingerprint.",
                 _KEY_QUOTE),
     Requirement("IKP-K3", _C, "keys",
-                "Text that is not a documented key (bad base64, truncated, trailing bytes, type "
-                "mismatch, curve mismatch, off-curve point, undocumented types, private keys, "
-                "broken certificates) -> 400 InvalidPublicKeyBody.Malformed.",
+                "Structurally broken bodies (not a key, bad base64, truncated, trailing bytes, "
+                "type mismatch, curve mismatch, off-curve point, undocumented types, private keys, "
+                "certificates whose inner type, key or layout is wrong) -> 400 "
+                "InvalidPublicKeyBody.Malformed. Structural only: no numbers are judged.",
                 "400 InvalidPublicKeyBody.Malformed: The PublicKeyBody format is not supported."),
     Requirement("IKP-K4", _P, "keys",
                 "RFC 4716 and PEM (PKCS#1, SubjectPublicKeyInfo) encodings: accepted with the SSH "
                 "blob fingerprint, or InvalidPublicKeyBody.Malformed.",
                 _KEY_QUOTE),
     Requirement("IKP-K5", _P, "keys",
-                "Whitespace variations, options prefixes, two keys, RSA outside 1024..4096, "
-                "non-minimal mpints, bad or expired certificates: accepted or Malformed.",
+                "Whitespace variations, options prefixes, two keys, RSA outside 1024..4096, RSA "
+                "exponents or moduli no real key has, unusual DSA parameters, non-minimal mpints, "
+                "bad CA signatures or validity windows, v00 certificates signed by ECDSA or "
+                "Ed25519 CAs: accepted or Malformed (any key field that parses structurally but "
+                "holds such numbers).",
                 _KEY_QUOTE),
     # RegionId and ResourceGroupId
     Requirement("IKP-G1", _C, "regions",
@@ -359,8 +367,9 @@ REQUIREMENTS: tuple[Requirement, ...] = (
                 "Key pair names must be unique. A maximum of 500 key pairs ... in each region."),
     # Extended
     Requirement("IKP-X1", _E, "extended",
-                "DescribeKeyPairs shows an imported key pair with its name, fingerprint, resource "
-                "group and tags.",
+                "DescribeKeyPairs shows an imported key pair with its name, fingerprint (either "
+                "form of IKP-R2), resource group ('' or any non-empty id when none was sent) and "
+                "tags (extra acs:/aliyun system tags allowed).",
                 "DescribeKeyPairs: KeyPairs.KeyPair[] with KeyPairName, KeyPairFingerPrint, "
                 "ResourceGroupId, Tags.Tag[]"),
     Requirement("IKP-X2", _E, "extended",
