@@ -2,10 +2,15 @@
 
 This module owns the *plain* key blobs of RFC 4253 section 6.6 and RFC 5656 section 3.1:
 ``ssh-rsa``, ``ssh-dss`` and ``ecdsa-sha2-nistp256/384/521`` (plus ``ssh-ed25519``, which the
-broken-key families and the CA of ``authorities.py`` need). No prime is generated per example
-(ssh-keys.md section 4, "Cheap structurally valid keys"):
+broken-key families and the CA of ``authorities.py`` need). Every key is genuine (CONTRACT.md
+"Soundness comes first": a valid key is valid under every legal reading, a strict server's
+included), and no prime is generated per example or at start-up:
 
-* RSA: ``n`` is a random odd number with its top bit set, ``e = 65537``;
+* RSA: ``n = p * q`` for two distinct primes of half the size from a table shipped as package
+  data (``data/rsa_primes.txt``, written once by ``benchmarks/make_prime_table.py``, read at
+  first use), ``e = 65537`` (sometimes 3 or 35, exponents real keys have used, when they are
+  invertible for that ``p, q``). Only the Profile sizes outside 1024..4096 (IKP-K5) fall back
+  to a random odd number (``random_modulus``);
 * DSA: ``y = g^x mod p`` over one fixed 1024-bit domain (``DSA_P``, ``DSA_Q``, ``DSA_G``,
   generated once with ``cryptography`` and frozen here so that output is reproducible);
 * ECDSA: ``cryptography`` derives the point from a drawn scalar.
@@ -17,7 +22,10 @@ fingerprints (``fingerprints.py``) and the PEM encodings never read the blob thi
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
@@ -28,6 +36,8 @@ from strategies.draws import memoized, pick
 from strategies.sshwire import Field, WireBlob, blob, mpint, string
 
 RSA_EXPONENT = 65537
+# Exponents real RSA keys use, the shrink target first (3: early keys; 35: old ssh-keygen).
+RSA_EXPONENTS = (RSA_EXPONENT, 3, 35)
 
 # One DSA-1024 domain (FIPS 186 parameters from cryptography's dsa.generate_parameters(1024)).
 DSA_P = int(
@@ -134,26 +144,82 @@ def ed25519_key(raw: bytes) -> PlainKey:
     return PlainKey("ssh-ed25519", (("pk", string(raw)),), public, 256)
 
 
-def rsa_modulus(bits: int, seed: bytes) -> int:
-    """An odd ``bits``-bit number with its top bit set, filled from ``seed``."""
+@cache
+def rsa_primes() -> dict[int, tuple[int, ...]]:
+    """The prime table: modulus size -> primes of half that size (read once, at first use)."""
+    table: dict[int, list[int]] = {}
+    # Next to this file, not by package name: under pytest, ``tests/strategies`` (no
+    # ``__init__.py``) can turn ``strategies`` into a namespace package that starts there.
+    text = (Path(__file__).parent / "data" / "rsa_primes.txt").read_text()
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            bits, prime = line.split()
+            table.setdefault(int(bits), []).append(int(prime, 16))
+    return {bits: tuple(primes) for bits, primes in table.items()}
+
+
+def rsa_factors(bits: int, index: int) -> tuple[int, int]:
+    """The ``index``-th pair (modulo the number of pairs) of distinct table primes of a
+    ``bits``-bit modulus; index 0 is the first two primes."""
+    primes = rsa_primes()[bits]
+    k = len(primes)
+    index %= k * (k - 1) // 2
+    first = 0
+    while index >= k - 1 - first:  # pairs (first, first+1..k-1), row by row
+        index -= k - 1 - first
+        first += 1
+    return primes[first], primes[first + 1 + index]
+
+
+def rsa_exponent(p: int, q: int, choice: int = 0) -> int:
+    """``RSA_EXPONENTS[choice]`` if it is invertible modulo ``(p-1)(q-1)`` (a real key can
+    have it), else 65537."""
+    e = RSA_EXPONENTS[choice % len(RSA_EXPONENTS)]
+    return e if math.gcd(e, (p - 1) * (q - 1)) == 1 else RSA_EXPONENT
+
+
+def random_modulus(bits: int, seed: bytes) -> int:
+    """An odd ``bits``-bit number with its top bit set, filled from ``seed``: NOT a genuine
+    modulus (its factors are unknown); only for the Profile sizes of IKP-K5."""
     raw = int.from_bytes(expand(seed, (bits + 7) // 8, b"rsa"), "big")
     return (raw & ((1 << bits) - 1)) | (1 << (bits - 1)) | 1
 
 
+def rsa_modulus(bits: int, seed: bytes) -> int:
+    """A ``bits``-bit modulus chosen by ``seed``: genuine (``p * q`` from the table) for the
+    documented sizes, ``random_modulus`` for any other size."""
+    if bits not in rsa_primes():
+        return random_modulus(bits, seed)
+    p, q = rsa_factors(bits, int.from_bytes(expand(seed, 4, b"rsa-pair"), "big"))
+    return p * q
+
+
+def genuine_rsa_key(bits: int, index: int, choice: int = 0) -> PlainKey:
+    """The genuine RSA key of table pair ``index`` and exponent ``choice`` (IKP-K2)."""
+    p, q = rsa_factors(bits, index)
+    return rsa_key(p * q, rsa_exponent(p, q, choice))
+
+
 # -- strategies -------------------------------------------------------------------------------
 _seeds = st.binary(min_size=16, max_size=16)
-_size_and_seed = st.binary(min_size=17, max_size=17)
+_rsa_choices = st.binary(min_size=4, max_size=4)
 
 
 @memoized
 @st.composite
 def rsa_keys(draw: st.DrawFn, sizes: tuple[int, ...] = RSA_KEY_SIZES) -> PlainKey:
-    """``ssh-rsa`` keys of the given modulus sizes (default 1024..4096 bits).
+    """Genuine ``ssh-rsa`` keys of the given modulus sizes (default 1024..4096 bits): two
+    table primes and an exponent real keys use.
 
-    One draw: the first byte of a drawn string picks the size, the rest is the seed. Shrinks
-    towards the first size (1024) and the all-zero seed."""
-    data = draw(_size_and_seed)
-    return rsa_key(rsa_modulus(sizes[data[0] % len(sizes)], data[1:]))
+    One draw of 4 bytes: size, pair of primes (two bytes), exponent (65537 unless the byte is
+    above 0xe0: then 3 or 35 when invertible). Shrinks towards 1024 bits, the first pair,
+    e = 65537."""
+    data = draw(_rsa_choices)
+    unknown = set(sizes) - set(rsa_primes())
+    if unknown:
+        raise ValueError(f"no prime table for RSA sizes {sorted(unknown)}")
+    choice = 0 if data[3] < 0xE0 else 1 + data[3] % 2
+    return genuine_rsa_key(sizes[data[0] % len(sizes)], int.from_bytes(data[1:3], "big"), choice)
 
 
 @memoized
