@@ -6,8 +6,12 @@ This module owns which text a key becomes and what the contract says about it:
   documented type (IKP-K2), with acceptable and wrong fingerprints (IKP-R2);
 * ``profile_keys``: other encodings of the same keys (IKP-K4: RFC 4716, PEM PKCS#1, PEM
   SubjectPublicKeyInfo) and the variations of IKP-K5 (whitespace, CRLF, tabs, options
-  prefix, two keys, RSA sizes outside 1024..4096, non-minimal mpints, certificates with a
-  bad signature or outside their validity window).
+  prefix, two keys, RSA sizes outside 1024..4096, RSA numbers no real key has (even or tiny
+  exponents, a modulus with a small factor), non-minimal mpints, certificates with a bad
+  signature or outside their validity window, v00 certificates signed by ECDSA or Ed25519
+  CAs). Every key field here parses structurally: only a numeric or semantic check can
+  reject it, so a strict and a lenient server are both legal (CONTRACT.md "Soundness comes
+  first").
 
 The broken bodies of IKP-K3 live in ``broken.py``.
 """
@@ -20,8 +24,17 @@ from typing import Any, NamedTuple
 from hypothesis import strategies as st
 
 from conformance.contract import CERTIFICATE_KEY_TYPES, DOCUMENTED_KEY_TYPES, PLAIN_KEY_TYPES
-from strategies.authorities import CA_KINDS
-from strategies.certificates import Certificate, build_certificate, certificates, with_fields
+from strategies.authorities import CA_KINDS, authority
+from strategies.certificates import (
+    V00_CA_KINDS,
+    Certificate,
+    build_certificate,
+    certificate_fields,
+    certificates,
+    signers,
+    version_of,
+    with_fields,
+)
 from strategies.draws import memoized, pick
 from strategies.encodings import (
     b64,
@@ -34,7 +47,13 @@ from strategies.encodings import (
     pem_spki,
 )
 from strategies.fingerprints import acceptable_fingerprints, key_fingerprint, wrong_fingerprints
-from strategies.keys import PlainKey, dsa_key, keys_of_type, rsa_key, rsa_modulus
+from strategies.keys import (
+    PlainKey,
+    dsa_key,
+    keys_of_type,
+    random_modulus,
+    rsa_key,
+)
 from strategies.samples import KeySample, Validity
 
 SshKey = PlainKey | Certificate
@@ -52,6 +71,10 @@ def documented_keys(
     unknown = set(types) - set(DOCUMENTED_KEY_TYPES)
     if unknown:
         raise ValueError(f"not documented key types: {sorted(unknown)}")
+    if not set(ca_kinds) & set(V00_CA_KINDS):  # no Core v00 certificate without an RSA/DSA CA
+        types = tuple(t for t in types if t in PLAIN_KEY_TYPES or version_of(t) == "v01")
+        if not types:
+            raise ValueError(f"no Core key of these types is signed by a CA of {ca_kinds}")
     key_type = pick(draw, types)
     if key_type in PLAIN_KEY_TYPES:
         return draw(keys_of_type(key_type))
@@ -75,6 +98,7 @@ def key_sample(
     the bytes as sent when not canonical; ``also_acceptable``: further labelled ones)."""
     data = key.blob.data
     cert = key if isinstance(key, Certificate) else None
+    plain = key.subject.blob.data
     return KeySample(
         body=body,
         validity=validity,
@@ -82,11 +106,13 @@ def key_sample(
         rule=rule,
         encoding=encoding,
         key_type=key.documented_type,
-        fingerprints=acceptable_fingerprints(key.subject.public_key, data if cert else None, received_blob)
+        fingerprints=acceptable_fingerprints(
+            key.subject.public_key, data if cert else None, received_blob, plain
+        )
         | dict(also_acceptable or {}),
         wrong_fingerprints=wrong_fingerprints(
             key.subject.public_key,
-            key.subject.blob.data if cert else data,
+            plain if cert else data,
             b64(data),
             cert.ca.public_blob if cert else None,
         ),
@@ -194,10 +220,46 @@ def _two_keys(draw: st.DrawFn, key: SshKey) -> Variant:
 def _rsa_size(sizes: tuple[int, ...]) -> Builder:
     def build(draw: st.DrawFn, key: SshKey) -> Variant:
         bits = pick(draw, sizes)
-        odd = rsa_key(rsa_modulus(bits, draw(st.binary(min_size=16, max_size=16))))
+        odd = rsa_key(random_modulus(bits, draw(st.binary(min_size=16, max_size=16))))
         return Variant(_line(draw, odd), odd)
 
     return build
+
+
+def _rsa_exponent(exponents: tuple[int, ...]) -> Builder:
+    """A genuine modulus with an exponent no real key has (IKP-K5): even, or below 3."""
+
+    def build(draw: st.DrawFn, key: SshKey) -> Variant:
+        assert isinstance(key, PlainKey)
+        odd = rsa_key(key.public_key.public_numbers().n, pick(draw, exponents))
+        return Variant(_line(draw, odd), odd)
+
+    return build
+
+
+# Primes up to 751: those OpenSSL's public-key check tries (SP 800-56B), so it refuses these moduli.
+SMALL_PRIMES = (3, 5, 7, 11, 13, 17, 19, 23, 257, 751)
+
+
+def _rsa_small_factor(draw: st.DrawFn, key: SshKey) -> Variant:
+    """A modulus of the key's size that a small prime divides (IKP-K5): no real key's."""
+    assert isinstance(key, PlainKey)
+    bits, r = key.bits, pick(draw, SMALL_PRIMES)
+    m = random_modulus(bits, draw(st.binary(min_size=16, max_size=16))) // r | 1
+    while (r * m).bit_length() != bits:  # pragma: no cover - m near the top of the range
+        m -= 2
+    odd = rsa_key(r * m)
+    return Variant(_line(draw, odd), odd)
+
+
+def _v00_modern_ca(draw: st.DrawFn, key: SshKey) -> Variant:
+    """A v00 certificate signed by an ECDSA or Ed25519 CA (IKP-K5): OpenSSH 6.9 made them, the
+    v00 format (PROTOCOL.certkeys rev 1.3) did not define them."""
+    assert isinstance(key, Certificate) and key.version == "v00"
+    ca, alg = pick(draw, signers(tuple(k for k in CA_KINDS if k not in V00_CA_KINDS), "v00"))
+    cert = build_certificate(key.subject, draw(certificate_fields("v00")), ca, alg, version="v00")
+    assert cert.ca is authority(ca.kind)
+    return Variant(_line(draw, cert), cert)
 
 
 def _non_minimal(draw: st.DrawFn, key: SshKey) -> Variant:
@@ -262,10 +324,24 @@ PROFILE_FAMILIES: dict[str, tuple[str, str, tuple[str, ...], Builder]] = {
         ("ssh-rsa",),
         _rsa_size((4097, 6144, 8192, 16384)),
     ),
+    "rsa-even-exponent": (
+        "IKP-K5",
+        "an RSA key with an even exponent",
+        ("ssh-rsa",),
+        _rsa_exponent((65536, 2, 4, 65538)),
+    ),
+    "rsa-exponent-below-3": ("IKP-K5", "an RSA exponent below 3", ("ssh-rsa",), _rsa_exponent((1, 0))),
+    "rsa-small-factor": ("IKP-K5", "an RSA modulus with a small factor", ("ssh-rsa",), _rsa_small_factor),
     "non-minimal-mpint": ("IKP-K5", "a non-minimal mpint encoding", ("ssh-rsa", "ssh-dss"), _non_minimal),
     "cert-bad-signature": ("IKP-K5", "a certificate with a bad CA signature", _CERTS, _bad_signature),
     "cert-expired": ("IKP-K5", "an expired certificate", _CERTS, _window(expired=True)),
     "cert-not-yet-valid": ("IKP-K5", "a certificate not valid yet", _CERTS, _window(expired=False)),
+    "cert-v00-modern-ca": (
+        "IKP-K5",
+        "a v00 certificate signed by an ECDSA or Ed25519 CA",
+        tuple(t for t in _CERTS if version_of(t) == "v00"),
+        _v00_modern_ca,
+    ),
 }
 
 

@@ -1,7 +1,12 @@
 """Broken ``PublicKeyBody`` families (IKP-K3): one family per way to break a key.
 
 This module owns the bodies the contract says must be rejected with
-``InvalidPublicKeyBody.Malformed``. Each family is labelled (``KeySample.rule``) and knows
+``InvalidPublicKeyBody.Malformed``. Each family is broken *structurally* (CONTRACT.md
+"Soundness comes first"): a reader of the SSH wire format that judges no numbers, and reads
+the text as leniently as any legal server may (IKP-K4 encodings, IKP-K5 whitespace), rejects
+every body, by construction. Each builder says why. A body that only a numeric or semantic
+check can reject (RSA exponent or modulus, CA signature) is a Profile question (IKP-K5,
+``bodies.py``) and never comes from here. Each family is labelled (``KeySample.rule``) and knows
 which documented types it can be derived from. ``KEYGEN_READS`` names the few families that
 ``ssh-keygen -l`` still reads although the contract rejects them (keys of undocumented types
 it knows, pasted private keys), so the tests know which oracle applies.
@@ -12,7 +17,7 @@ from __future__ import annotations
 import base64
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -239,17 +244,32 @@ def _point_off_curve(draw: st.DrawFn, key: SshKey) -> Built:
     return draw_openssh_line(draw, key.key_type, data), data, "an ECDSA point that is not on the curve"
 
 
-# Key fields that happen to read as a valid key of another type: a P-521 curve name and point
-# read as RSA's (e, n) give a 1064-bit "modulus" that ssh-keygen accepts. Not a broken body.
-_ALIASES = frozenset({("ecdsa-sha2-nistp521", "ssh-rsa")})
+def _safe_relabels(own: str, version: Version) -> list[str]:
+    """The type names ``own`` certificate key fields fail to parse under, whatever the numbers:
+
+    * the plain name ``own``: its layout ends after the key fields, leaving the rest of the
+      certificate over (for ECDSA, the v01 nonce is read as the curve name, and a nonce is
+      16 or 32 bytes, a curve name 8);
+    * an ECDSA certificate name of another curve, or over RSA/DSA fields: the curve string is
+      then another curve's name, RSA's ``e`` (at most 3 bytes here), DSA's ``p`` or ``q``, or
+      (v01 name over v00 fields) the first key field, none of them the 8-byte curve name.
+
+    Not RSA <-> DSA or ECDSA -> RSA: mpints read any bytes, so those relabellings can parse
+    (ECDSA's curve name and point are a fine RSA ``e`` and ``n``), and only a numeric check
+    would reject them (IKP-K5)."""
+    names = [own]
+    for name in CERTIFICATE_KEY_TYPES:
+        inner = plain_type_of(name)
+        if inner.startswith("ecdsa-") and inner != own and (version == "v01" or version_of(name) == "v01"):
+            names.append(name)
+    return names
 
 
 def _cert_wrong_inner_type(draw: st.DrawFn, key: SshKey) -> Built:
     assert isinstance(key, Certificate)
     own = plain_type_of(key.key_type)
-    others = [t for t in CERTIFICATE_KEY_TYPES if version_of(t) == key.version and plain_type_of(t) != own]
-    choices = [t for t in others if (own, plain_type_of(t)) not in _ALIASES]
-    name = pick(draw, [*choices, own])
+    assert key.subject.key_type != "ssh-rsa" or len(key.subject.fields[0][1]) <= 4 + 3  # e fits 3 bytes
+    name = pick(draw, _safe_relabels(own, key.version))
     bad = build_certificate(
         key.subject, key.fields, key.ca, key.algorithm, version=key.version, type_name=name
     )
@@ -257,11 +277,31 @@ def _cert_wrong_inner_type(draw: st.DrawFn, key: SshKey) -> Built:
     return draw_openssh_line(draw, name, data), data, f"{own} key fields under the type name {name}"
 
 
+# A key id this long makes the v00 layout fail under a v01 name (see _cert_layout_swapped).
+_LONG_KEY_ID = 16
+
+
 def _cert_layout_swapped(draw: st.DrawFn, key: SshKey) -> Built:
+    """The other version's field order under the certificate's own name. Why no reading of
+    the name's layout can parse it, whatever the numbers:
+
+    * v00 name, v01 fields: the v00 reader takes the nonce and the first key fields as the
+      key, the last key field's length prefix as the certificate type, and the first 4 bytes
+      of that field (a minimal mpint of at least 4 bytes: ``00 8x ..`` or a non-zero byte
+      first) as the key id's length: at least 2^23, longer than any blob here;
+    * v01 name, v00 fields, ECDSA: the v01 reader takes the curve name as the nonce, then the
+      point (65 bytes or more) as the curve name;
+    * v01 name, v00 fields, RSA/DSA: the v01 reader takes the certificate type (1 or 2) as the
+      length of the last key field, which then ends inside the key id's length prefix; two
+      fields on, the key id's length is read from 4 key id characters (printable, so at least
+      0x20202020). The key id is padded to ``_LONG_KEY_ID`` characters for that."""
     assert isinstance(key, Certificate)
     other: Version = "v00" if key.version == "v01" else "v01"
     name = certificate_type_name(key.subject.key_type, key.version)
-    bad = build_certificate(key.subject, key.fields, key.ca, key.algorithm, version=key.version, layout=other)
+    fields = key.fields
+    if other == "v00" and len(fields.key_id) < _LONG_KEY_ID:
+        fields = replace(fields, key_id=fields.key_id.ljust(_LONG_KEY_ID, "k"))
+    bad = build_certificate(key.subject, fields, key.ca, key.algorithm, version=key.version, layout=other)
     data = bad.blob.data
     return draw_openssh_line(draw, name, data), data, f"the {other} layout under the {key.version} name"
 

@@ -54,6 +54,10 @@ V00_CONSTRAINTS = (
     "source-address",
 )
 _VALUED_OPTIONS = {"force-command", "source-address"}
+# The CA kinds the v00 format defined (PROTOCOL.certkeys rev 1.3): the only ones IKP-K2 makes
+# Core for v00. A v00 certificate signed by an ECDSA or Ed25519 CA (OpenSSH 6.9 could make
+# one) is a Profile question (IKP-K5, bodies.py).
+V00_CA_KINDS = ("rsa", "dsa")
 
 
 def certificate_type_name(plain_type: str, version: Version) -> str:
@@ -310,7 +314,8 @@ def certificates(
     ca_kinds: tuple[str, ...] = CA_KINDS,
 ) -> Certificate:
     """Valid certificates of the documented certificate types, valid now, really signed by a
-    CA of ``ca_kinds`` with each algorithm it has.
+    CA of ``ca_kinds`` with each algorithm it has; v00 only by the ``V00_CA_KINDS`` among
+    them (IKP-K2).
 
     Draws the type (when ``types`` has several), the certified key (``keys_of_type``), then
     one byte string: its first byte picks the signer, the rest is ``fields_from_bytes``.
@@ -320,7 +325,10 @@ def certificates(
     version = version_of(cert_type)
     subject = draw(keys_of_type(plain_type_of(cert_type)))
     data = draw(_signer_and_field_bytes)
-    choices = signers(ca_kinds, version)
+    kinds = ca_kinds if version == "v01" else tuple(k for k in ca_kinds if k in V00_CA_KINDS)
+    if not kinds:
+        raise ValueError(f"no CA of {ca_kinds} signs a Core {cert_type} (v00: {V00_CA_KINDS})")
+    choices = signers(kinds, version)
     ca, alg = choices[data[0] % len(choices)]
     fields = fields_from_bytes(data[1:], version)
     return build_certificate(subject, fields, ca, alg, version=version)

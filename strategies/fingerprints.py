@@ -53,11 +53,24 @@ def spki_der(public_key: Any) -> bytes:
     )
 
 
+def plain_fingerprint(public_key: Any, plain_blob: bytes | None = None) -> str:
+    """``key_fingerprint`` of the key, or, for a key ``cryptography`` refuses to hold (the
+    Profile numbers of IKP-K5: an even or tiny RSA exponent), MD5 over its canonical blob."""
+    if public_key is None:
+        if plain_blob is None:
+            raise ValueError("a key without a cryptography object needs its plain blob")
+        return md5_fingerprint(plain_blob)
+    return key_fingerprint(public_key)
+
+
 def acceptable_fingerprints(
-    public_key: Any, certificate_blob: bytes | None = None, received_blob: bytes | None = None
+    public_key: Any,
+    certificate_blob: bytes | None = None,
+    received_blob: bytes | None = None,
+    plain_blob: bytes | None = None,
 ) -> dict[str, str]:
     """Label -> fingerprint a success response may carry (IKP-R2)."""
-    out = {PLAIN_KEY: key_fingerprint(public_key)}
+    out = {PLAIN_KEY: plain_fingerprint(public_key, plain_blob)}
     if certificate_blob is not None:
         out[CERTIFICATE_BLOB] = md5_fingerprint(certificate_blob)
     if received_blob is not None:
@@ -70,10 +83,10 @@ def acceptable_fingerprints(
 def wrong_fingerprints(
     public_key: Any, blob: bytes, base64_text: str, ca_blob: bytes | None = None
 ) -> dict[str, str]:
-    """Label -> a fingerprint of the same key that IKP-R2 does *not* accept."""
-    right = key_fingerprint(public_key)
+    """Label -> a fingerprint of the same key that IKP-R2 does *not* accept (no SPKI digest for
+    a key ``cryptography`` cannot hold: ``blob`` is then its plain blob)."""
+    right = plain_fingerprint(public_key, blob)
     out = {
-        "md5-spki-der": md5_fingerprint(spki_der(public_key)),
         "sha1-blob": colon_hex(hashlib.sha1(blob).digest()),
         "sha256-blob": colon_hex(hashlib.sha256(blob).digest()),
         "sha256-blob-base64": "SHA256:"
@@ -83,6 +96,8 @@ def wrong_fingerprints(
         "md5-prefixed": "MD5:" + right,
         "md5-base64-text": md5_fingerprint(base64_text.encode()),
     }
+    if public_key is not None:
+        out["md5-spki-der"] = md5_fingerprint(spki_der(public_key))
     if ca_blob is not None:
         out["md5-ca-key"] = md5_fingerprint(ca_blob)
     return out

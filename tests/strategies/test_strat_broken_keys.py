@@ -156,3 +156,17 @@ def test_every_family_is_drawn_and_types_filter() -> None:
         reaches(broken_keys(), lambda s, f=family: s.rule == f, samples)
     for s in collect(broken_keys(("ssh-dss",)), 100):
         assert s.key_type == "ssh-dss"
+
+
+def test_wrong_inner_type_never_relabels_fields_that_would_parse() -> None:
+    """IKP-K3 soundness: ECDSA fields are never relabelled as RSA or DSA, nor RSA as DSA or
+    back (mpints read any bytes, so those can parse: only a numeric check rejects them,
+    IKP-K5); every relabelling is a plain name or an ECDSA certificate name."""
+    seen = set()
+    for sample in _samples("cert-wrong-inner-type", 300):
+        own = (sample.key_type or "").split("-cert-")[0]
+        name = sample.body.split()[0]
+        seen.add((own, name))
+        assert name == own or (name.startswith("ecdsa-") and not name.startswith(own + "-cert-")), name
+    assert {own for own, _ in seen} >= {"ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256"}
+    assert any(name != own for own, name in seen)

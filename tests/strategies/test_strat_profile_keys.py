@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
 import time
 
 import pytest
@@ -21,7 +22,7 @@ from strategies_oracles import (
     v00_accepts,
 )
 
-from strategies.bodies import PROFILE_FAMILIES, profile_keys
+from strategies.bodies import PROFILE_FAMILIES, SMALL_PRIMES, profile_keys
 from strategies.case import Outcome
 from strategies.certificates import Certificate
 from strategies.encodings import RFC4716_BEGIN, RFC4716_END, RFC4716_MAX_LINE
@@ -195,3 +196,47 @@ def test_every_profile_family_is_drawn() -> None:
     for family in PROFILE_FAMILIES:
         reaches(profile_keys(), lambda s, f=family: s.rule == f, samples)
     assert Outcome.success() == SUCCESS
+
+
+@pytest.mark.parametrize("family", ["rsa-even-exponent", "rsa-exponent-below-3", "rsa-small-factor"])
+def test_rsa_numbers_no_real_key_has(family: str) -> None:
+    """IKP-K5: the modulus has a documented size; the exponent is even or below 3, or a small
+    prime divides the modulus (and OpenSSL's public-key check refuses it); the fingerprint is
+    what ssh-keygen prints wherever it reads the key."""
+    samples = _family(family, 40)
+    for sample in samples:
+        key = sample.key
+        assert not isinstance(key, Certificate) and key.key_type == "ssh-rsa"
+        e = int.from_bytes(key.fields[0][1][4:], "big")
+        n = int.from_bytes(key.fields[1][1][4:], "big")
+        assert n.bit_length() in (1024, 2048, 3072, 4096)
+        if family == "rsa-even-exponent":
+            assert e % 2 == 0 and e >= 2
+        elif family == "rsa-exponent-below-3":
+            assert e < 3
+        else:
+            assert e == 65537 and any(n % r == 0 for r in SMALL_PRIMES)
+            assert _openssl_pubcheck_refuses(sample.body)  # cryptography reads it, OpenSSL does not
+    printed = keygen_md5_many([s.body for s in samples])
+    for sample, fingerprint in zip(samples, printed, strict=True):
+        assert fingerprint in (None, sample.fingerprints[PLAIN_KEY])
+
+
+def _openssl_pubcheck_refuses(body: str) -> bool:
+    key = serialization.load_ssh_public_key(body.encode())
+    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    command = ["openssl", "pkey", "-pubin", "-pubcheck", "-noout"]
+    return subprocess.run(command, input=pem, capture_output=True, timeout=30, check=False).returncode != 0
+
+
+def test_v00_certificates_by_ecdsa_or_ed25519_cas() -> None:
+    """IKP-K5: a v00 certificate signed by a CA kind the v00 format did not define; otherwise
+    valid (the v00 parser verifies its signature)."""
+    kinds = set()
+    for sample in _family("cert-v00-modern-ca", 60):
+        cert = sample.key
+        assert isinstance(cert, Certificate) and cert.version == "v00"
+        assert cert.ca.kind not in ("rsa", "dsa")
+        kinds.add(cert.ca.kind)
+        assert v00_accepts(sample.body).plain_blob == cert.subject.blob.data
+    assert "ed25519" in kinds and any(k.startswith("ecdsa-") for k in kinds)
