@@ -34,6 +34,10 @@ def _same_error(error: errors.ApiError) -> errors.ApiError:
     return error
 
 
+def _admit_all(action: str | None, params: Mapping[str, str]) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Behaviour:
     """The rule functions and hook points the server consults. The defaults ARE the clean
@@ -53,6 +57,9 @@ class Behaviour:
     render: Callable[[str, Mapping[str, Any], str], tuple[bytes, str]] = wire.render
     render_error: Callable[[errors.ApiError, str, str], tuple[bytes, str]] = wire.render_error
     adjust_error: Callable[[errors.ApiError], errors.ApiError] = _same_error
+    # Called with the action name and the parameters before any check (signatures included);
+    # raises an ApiError to refuse the request (the lenient variant's throttling answers).
+    admit: Callable[[str | None, Mapping[str, str]], None] = _admit_all
     form_body: bool = True  # read parameters from a form body (IKP-T1)
     header_action: bool = True  # take Action/Version from x-acs-* headers (IKP-T1, V3)
 

@@ -24,6 +24,7 @@ import hashlib
 import itertools
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -392,7 +393,12 @@ def _parse_blob(line_type: str, blob: bytes) -> PublicKey:
     return PublicKey(blob_type, blob, md5_fingerprint(blob), False, blob)
 
 
-def _parse_one_line(text: str) -> PublicKey:
+BlobReader = Callable[[str, bytes], PublicKey]
+"""Reads one decoded blob, given the type name of its line: the clean ``_parse_blob`` here,
+or another reading's (``structural.read_blob``, the lenient one)."""
+
+
+def _parse_one_line(text: str, read_blob: BlobReader) -> PublicKey:
     fields = text.split()
     if len(fields) < 2:
         raise MalformedKey("not a key line")
@@ -400,7 +406,7 @@ def _parse_one_line(text: str) -> PublicKey:
     for name, data in itertools.pairwise(fields[2:]):
         if _looks_like_key(name, data):
             raise MalformedKey("two keys")
-    return _parse_blob(fields[0], _b64(fields[1]))
+    return read_blob(fields[0], _b64(fields[1]))
 
 
 def _looks_like_key(name: str, data: str) -> bool:
@@ -412,7 +418,7 @@ def _looks_like_key(name: str, data: str) -> bool:
         return False
 
 
-def _parse_rfc4716(text: str) -> PublicKey:
+def _parse_rfc4716(text: str, read_blob: BlobReader) -> PublicKey:
     lines = text.split("\n")
     if lines[0].strip() != _RFC4716_BEGIN or lines[-1].strip() != _RFC4716_END:
         raise MalformedKey("RFC 4716 markers")
@@ -429,8 +435,7 @@ def _parse_rfc4716(text: str) -> PublicKey:
     if not data:
         raise MalformedKey("RFC 4716 body")
     blob = _b64(data)
-    r = _Reader(blob)
-    return _parse_blob(r.text(), blob)
+    return read_blob(_Reader(blob).text(), blob)
 
 
 def _ssh_blob_from_pem(text: str) -> bytes:
@@ -499,14 +504,22 @@ def _remembered(body: str) -> PublicKey | tuple[Any, ...]:
 
 
 def _parse_public_key(body: str) -> PublicKey:
+    return parse_text(body, _parse_blob)
+
+
+def parse_text(body: str, read_blob: BlobReader) -> PublicKey:
+    """The text forms of a PublicKeyBody (one OpenSSH line, RFC 4716, PEM PKCS#1 or SPKI;
+    surrounding whitespace and CR/CRLF tolerated; one key only), each blob read by
+    ``read_blob``. The clean server reads blobs with ``_parse_blob``; the lenient variant
+    reuses these forms with a structural-only reader (``structural``)."""
     text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise MalformedKey("empty")
     if text.startswith("---- BEGIN SSH2"):
-        return _parse_rfc4716(text)
+        return _parse_rfc4716(text, read_blob)
     if text.startswith("-----BEGIN"):
         blob = _ssh_blob_from_pem(text)
-        return _parse_blob(_Reader(blob).text(), blob)
+        return read_blob(_Reader(blob).text(), blob)
     if "\n" in text:
         raise MalformedKey("more than one line")
-    return _parse_one_line(text)
+    return _parse_one_line(text, read_blob)

@@ -41,8 +41,10 @@ _REASONS = {
     411: "Length Required",
     413: "Payload Too Large",
     414: "URI Too Long",
+    429: "Too Many Requests",
     431: "Request Header Fields Too Large",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -270,6 +272,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._format = wire.choose_format(params, accept, rules.default_format)
         if path not in ("", "/"):
             raise errors.ActionNotFound()
+        from_headers = rules.header_action
+        action = params.get("Action") or (self.headers.get("x-acs-action") if from_headers else None)
+        rules.admit(action, params)  # e.g. throttling, before any other check (variants)
         self.server.verifier.verify(
             auth.SignedRequest(
                 method=method,
@@ -280,8 +285,6 @@ class _Handler(BaseHTTPRequestHandler):
                 body=body,
             )
         )
-        from_headers = rules.header_action
-        action = params.get("Action") or (self.headers.get("x-acs-action") if from_headers else None)
         handler = rules.action(action) if action else None
         if not action or handler is None:
             raise errors.ActionNotFound()

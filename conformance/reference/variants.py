@@ -5,6 +5,24 @@ the reference server with one reading that differs from ``PROFILE.md``'s, but th
 contract allows (a Profile point, or an undocumented code where any 4xx is correct). The suite
 must certify every variant as conformant: a variant it fails is a soundness bug in the suite.
 Each is a small override of ``actions.Behaviour``, built from the same blocks as ``faults``.
+
+Two more sit at the extremes (issue 11), each composed from the single-point variants and a few
+blocks of their own, every Profile point read one way at once:
+
+- ``lenient``: the most permissive legal server: keys checked for structure only
+  (``structural``: any RSA or DSA numbers, non-minimal mpints, no CA signature or validity
+  check, v00 certificates with any CA), RFC 4716 and PEM, surrounding whitespace, an options
+  prefix, two keys (the first is taken), Unicode letters and '.' in names, ``acs:`` tag values
+  and repeated tag keys, names distinct by case and per region, colon-less fingerprints (the
+  whole blob's for a certificate), JSON when Format is absent, extra success fields (a
+  ``Code`` among them), a contradicting Content-Type now and then, the account's default group
+  and a system tag in DescribeKeyPairs, and throttling answers now and then (``latitude``).
+- ``strict``: the strictest legal server: real keys only (``realkeys``: RSA 1024..4096 with no
+  small factors, DSA 1024/160 with its group relations, v00 certificates only from RSA or DSA
+  CAs), CA signatures and validity windows checked, minimal mpints, only the one-line OpenSSH
+  form with no surrounding whitespace, no options prefix, one key, ASCII names without '.',
+  repeated tag keys and ``acs:`` tag values rejected, names unique across regions and case,
+  colon fingerprints, XML when Format is absent.
 """
 
 from __future__ import annotations
@@ -17,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from conformance import contract
-from conformance.reference import errors, keys, tags, wire
+from conformance.reference import errors, keys, latitude, realkeys, structural, tags, wire
 from conformance.reference.actions import Behaviour, Config
 from conformance.reference.faults import (
     Apply,
@@ -41,12 +59,18 @@ from conformance.reference.store import KeyPair, KeyPairStore
 
 @dataclass(frozen=True)
 class Variant:
-    """One other legal reading: its name, the Profile point (requirement ID), how it is applied."""
+    """One other legal reading: its name, the Profile point(s) (requirement IDs) whose latitude
+    it uses, how it is applied."""
 
     name: str
-    reading: str  # the CONTRACT.md requirement ID whose latitude it uses
+    readings: tuple[str, ...]
     description: str
     apply: Apply
+
+    @property
+    def single(self) -> bool:
+        """One Profile point read differently (not one of the extremes)."""
+        return len(self.readings) == 1
 
 
 # -- names ---------------------------------------------------------------------------------------
@@ -59,37 +83,33 @@ def _unicode_letters_and_dot(name: str, inner: Callable[[str], str]) -> str:
     return name
 
 
-class _CaseInsensitiveStore(KeyPairStore):
-    """IKP-N7: names differing only in case are the same name (also for deletion)."""
+class _UniqueNamesStore(KeyPairStore):
+    """IKP-N7's other readings: names differing only in case are the same name (also for
+    deletion), and/or a name is unique across all regions ("globally unique")."""
 
-    def __init__(self, state_file: str | None = None) -> None:
+    def __init__(self, state_file: str | None = None, *, fold_case: bool, everywhere: bool) -> None:
         super().__init__(state_file)
+        self._fold: Callable[[str], str] = str.lower if fold_case else str
+        self._everywhere = everywhere
         self._names_lock = threading.Lock()
 
     def add(self, kp: KeyPair) -> None:
         with self._names_lock:
-            folded = kp.name.lower()
-            if any(kp2.name.lower() == folded for kp2 in self.pairs_in(kp.region)):
+            others = self.all() if self._everywhere else self.pairs_in(kp.region)
+            folded = self._fold(kp.name)
+            if any(self._fold(other.name) == folded for other in others):
                 raise errors.KeyPairAlreadyExists()
             super().add(kp)
 
     def delete(self, region: str, names: Iterable[str]) -> int:
-        wanted = {n.lower() for n in names}
-        return super().delete(region, [kp.name for kp in self.pairs_in(region) if kp.name.lower() in wanted])
+        wanted = {self._fold(n) for n in names}
+        return super().delete(
+            region, [kp.name for kp in self.pairs_in(region) if self._fold(kp.name) in wanted]
+        )
 
 
-class _GlobalNamesStore(KeyPairStore):
-    """IKP-N7: a name is unique across all regions ("globally unique")."""
-
-    def __init__(self, state_file: str | None = None) -> None:
-        super().__init__(state_file)
-        self._names_lock = threading.Lock()
-
-    def add(self, kp: KeyPair) -> None:
-        with self._names_lock:
-            if any(other.name == kp.name for other in self.all()):
-                raise errors.KeyPairAlreadyExists()
-            super().add(kp)
+def unique_names(*, fold_case: bool = False, everywhere: bool = False) -> Apply:
+    return use_store(lambda state: _UniqueNamesStore(state, fold_case=fold_case, everywhere=everywhere))
 
 
 def _empty_name_malformed(params: Mapping[str, str], config: Config) -> Mapping[str, str]:
@@ -137,6 +157,8 @@ def _options_prefix(inner: Callable[[str], keys.PublicKey]) -> Callable[[str], k
 
     def fallback(body: str) -> keys.PublicKey | None:
         fields = body.split()
+        if fields and fields[0] in contract.DOCUMENTED_KEY_TYPES:
+            return None  # a key first: no options prefix (a second key is not one either)
         for i in range(1, len(fields) - 1):
             if fields[i] in contract.DOCUMENTED_KEY_TYPES:
                 return _parses(inner, " ".join(fields[i:]))
@@ -258,44 +280,115 @@ def _access_key_not_found_400(b: Behaviour) -> Behaviour:
 
 # -- the catalogue -------------------------------------------------------------------------------
 
-VARIANT_LIST: tuple[Variant, ...] = (
-    Variant("format-absent-json", "IKP-T2", "no Format: JSON bodies (PROFILE.md: XML)",
+
+def _one(name: str, reading: str, description: str, apply: Apply) -> Variant:
+    return Variant(name, (reading,), description, apply)
+
+
+SINGLE_VARIANTS: tuple[Variant, ...] = (
+    _one("format-absent-json", "IKP-T2", "no Format: JSON bodies (PROFILE.md: XML)",
             lambda b: dataclasses.replace(b, default_format=wire.FORMAT_JSON)),
-    Variant("cert-fingerprint-whole-blob", "IKP-R2", "a certificate's fingerprint is MD5 of the whole blob",
+    _one("cert-fingerprint-whole-blob", "IKP-R2", "a certificate's fingerprint is MD5 of the whole blob",
             key_rule(_whole_blob_fingerprint)),
-    Variant("empty-name-malformed", "IKP-N1", "an empty KeyPairName is InvalidKeyPairName.Malformed",
+    _one("empty-name-malformed", "IKP-N1", "an empty KeyPairName is InvalidKeyPairName.Malformed",
             prepare(_empty_name_malformed)),
-    Variant("names-unicode-and-dot", "IKP-N5", "non-ASCII letters and '.' are accepted in names",
+    _one("names-unicode-and-dot", "IKP-N5", "non-ASCII letters and '.' are accepted in names",
             name_rule(_unicode_letters_and_dot)),
-    Variant("names-case-insensitive", "IKP-N7", "names differing only in case are duplicates",
-            use_store(lambda state: _CaseInsensitiveStore(state))),
-    Variant("names-global", "IKP-N7", "names are unique across regions",
-            use_store(lambda state: _GlobalNamesStore(state))),
-    Variant("key-encodings-rejected", "IKP-K4", "RFC 4716 and PEM bodies are Malformed",
+    _one("names-case-insensitive", "IKP-N7", "names differing only in case are duplicates",
+            unique_names(fold_case=True)),
+    _one("names-global", "IKP-N7", "names are unique across regions",
+            unique_names(everywhere=True)),
+    _one("key-encodings-rejected", "IKP-K4", "RFC 4716 and PEM bodies are Malformed",
             key_rule(_encodings_rejected)),
-    Variant("key-whitespace-strict", "IKP-K5", "outer whitespace, CR/LF, tabs between fields: Malformed",
+    _one("key-whitespace-strict", "IKP-K5", "outer whitespace, CR/LF, tabs between fields: Malformed",
             key_rule(_whitespace_strict)),
-    Variant("key-options-prefix-accepted", "IKP-K5", "an authorized_keys options prefix is skipped",
+    _one("key-options-prefix-accepted", "IKP-K5", "an authorized_keys options prefix is skipped",
             _with_inner(_options_prefix)),
-    Variant("key-two-keys-first-taken", "IKP-K5", "of two keys in one body the first is imported",
+    _one("key-two-keys-first-taken", "IKP-K5", "of two keys in one body the first is imported",
             _with_inner(_first_of_two)),
-    Variant("rsa-odd-sizes-accepted", "IKP-K5", "RSA keys below 1024 or above 4096 bits are accepted",
+    _one("rsa-odd-sizes-accepted", "IKP-K5", "RSA keys below 1024 or above 4096 bits are accepted",
             on_malformed(_odd_rsa_size)),
-    Variant("cert-validity-checked", "IKP-K5", "certificates outside their validity window are Malformed",
+    _one("cert-validity-checked", "IKP-K5", "certificates outside their validity window are Malformed",
             key_rule(_validity_checked)),
-    Variant("region-unknown-invalid-parameter", "IKP-G2", "an unknown RegionId is 400 InvalidParameter",
+    _one("region-unknown-invalid-parameter", "IKP-G2", "an unknown RegionId is 400 InvalidParameter",
             prepare(_unknown_region_invalid_parameter)),
-    Variant("tag-errors-invalid-parameter", "IKP-TG2", "every tag error is 400 InvalidParameter",
+    _one("tag-errors-invalid-parameter", "IKP-TG2", "every tag error is 400 InvalidParameter",
             recode(_TAG_CODES, contract.INVALID_PARAMETER, "Tag")),
-    Variant("tag-value-acs-accepted", "IKP-TG3", "tag values starting acs: are accepted (current docs)",
+    _one("tag-value-acs-accepted", "IKP-TG3", "tag values starting acs: are accepted (current docs)",
             tolerate_tags(lambda part, t: part == "Value" and t.startswith(
                 contract.TAG_VALUE_FORBIDDEN_PREFIXES_SEED), lambda part, t, n: "x" + t[1:])),
-    Variant("tag-duplicate-key-accepted", "IKP-TG3", "the same tag key twice is accepted",
+    _one("tag-duplicate-key-accepted", "IKP-TG3", "the same tag key twice is accepted",
             tag_rule(_duplicates_kept)),
-    Variant("access-key-not-found-400", "IKP-X3", "InvalidAccessKeyId.NotFound with HTTP 400",
+    _one("access-key-not-found-400", "IKP-X3", "InvalidAccessKeyId.NotFound with HTTP 400",
             _access_key_not_found_400),
 )  # fmt: skip
 
+_SINGLE = {variant.name: variant for variant in SINGLE_VARIANTS}
+
+
+def _compose(*steps: Apply | str) -> Apply:
+    """The steps applied in order; a string is the single-point variant of that name."""
+    applies = [_SINGLE[step].apply if isinstance(step, str) else step for step in steps]
+
+    def apply(b: Behaviour) -> Behaviour:
+        for step in applies:
+            b = step(b)
+        return b
+
+    return apply
+
+
+def _structural_keys(b: Behaviour) -> Behaviour:
+    """IKP-K3/K5: the lenient key reader (structure only) in every text form of ``keys``."""
+    return dataclasses.replace(b, parse_key=lambda body: keys.parse_text(body, structural.read_blob))
+
+
+def _colonless_fingerprint(body: str, inner: KeyParser) -> keys.PublicKey:
+    """IKP-R2, observed on real ECS: the 32 hex digits without ':'."""
+    key = inner(body)
+    return dataclasses.replace(key, fingerprint=key.fingerprint.replace(":", ""))
+
+
+def _real_keys(body: str, inner: KeyParser) -> keys.PublicKey:
+    """IKP-K5, strict: the numbers of a real key (``realkeys``)."""
+    return realkeys.check_key(inner(body))
+
+
+# Every this many requests the lenient server throttles one (never the same request twice), and
+# every this many responses it sends a contradicting Content-Type.
+LENIENT_THROTTLE_EVERY = 53
+LENIENT_CONTENT_TYPE_EVERY = 11
+
+_PROFILE_IDS = tuple(r.id for r in contract.REQUIREMENTS if r.tier is contract.Tier.PROFILE)
+
+EXTREME_VARIANTS: tuple[Variant, ...] = (
+    Variant("lenient", tuple(dict.fromkeys(("IKP-T2", "IKP-R1", "IKP-R2", *_PROFILE_IDS, "IKP-X1"))),
+            "every Profile point at its most permissive legal reading at once", _compose(
+                _structural_keys,  # first: the key blocks below wrap it
+                "key-two-keys-first-taken",
+                "key-options-prefix-accepted",
+                "cert-fingerprint-whole-blob",
+                key_rule(_colonless_fingerprint),
+                "names-unicode-and-dot",
+                "tag-value-acs-accepted",
+                "tag-duplicate-key-accepted",
+                "format-absent-json",
+                latitude.extra_success_fields,
+                latitude.contradicting_content_types(LENIENT_CONTENT_TYPE_EVERY),
+                latitude.account_default_group,
+                latitude.throttling(LENIENT_THROTTLE_EVERY),
+            )),
+    Variant("strict", tuple(dict.fromkeys(("IKP-T2", "IKP-R2", *_PROFILE_IDS))),
+            "every Profile point at its strictest legal reading at once", _compose(
+                "key-encodings-rejected",
+                "key-whitespace-strict",
+                "cert-validity-checked",
+                key_rule(_real_keys),
+                unique_names(fold_case=True, everywhere=True),
+            )),
+)  # fmt: skip
+
+VARIANT_LIST: tuple[Variant, ...] = SINGLE_VARIANTS + EXTREME_VARIANTS
 VARIANTS: dict[str, Variant] = {variant.name: variant for variant in VARIANT_LIST}
 
 
@@ -305,5 +398,6 @@ def apply_variant(name: str, behaviour: Behaviour) -> Behaviour:
 
 
 def describe_variants() -> list[str]:
-    """One line per variant: name, the Profile point it reads differently, what it does."""
-    return listing(((v.name, v.reading, v.description) for v in VARIANT_LIST), 8)
+    """One line per variant: name, the Profile point it reads differently (``every`` for the
+    extremes), what it does."""
+    return listing(((v.name, v.readings[0] if v.single else "every", v.description) for v in VARIANT_LIST), 8)
