@@ -1,19 +1,25 @@
 """Mutation benchmark: what the conformance suite catches, and that it never fails a legal reading.
 
-    python benchmarks/mutation.py [--profile quick] [--jobs 2] [--only NAME ...] [--json FILE]
+    python benchmarks/mutation.py [-x] [--profile quick] [--jobs 2] [--only NAME ...] [--json FILE]
 
 For the clean reference server, each legal variant (``conformance/reference/variants.py``) and
 each injected fault (``conformance/reference/faults.py``), it starts
 ``python -m conformance.reference --port 0 --access-key ID:SECRET [--fault F | --variant V]``,
 runs the WHOLE conformance suite against it in a subprocess (``--strict-messages``, the
 server's default resource group, the access key in the environment so that signatures,
-IKP-X3, are exercised; ``-x`` for faults, to stop at the first failure), reads results.json,
-and prints:
+IKP-X3, are exercised; with ``-x`` the fault runs stop at the first failure), reads
+results.json, and prints:
 
 - soundness: the clean server and the variants certified *conformant* / total;
-- detection: the faults judged *not conformant* with a requirement FAILed / total;
+- detection: the faults judged *not conformant* with a requirement FAILed / total, and how many
+  of them were caught against the requirement the fault names (issue 11, "Blame the culprit").
+  With ``-x`` the first failure decides: it must name one of the fault's requirements. Without
+  it every failure of the whole run counts: the count of faults whose failures include a named
+  requirement is printed, and the count of those whose failures are ONLY named requirements;
 - per fault, the time to detection and the requirement(s) that caught it;
 - the faults that survived.
+
+``benchmarks/soundness.py`` runs the legal servers under many seeds.
 
 Runs in parallel (``--jobs``); every run has a timeout and every server is killed. Prints
 figures; asserts nothing. ``run_suite`` and ``start_reference`` are also what
@@ -24,180 +30,35 @@ tests narrow each fault's run to the tests named by ``Fault.select``; this scrip
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+
+from suiterun import (  # noqa: F401  (re-exported: tests/suite and tests/mutation use them here)
+    ACCESS_KEY,
+    CONFORMANT,
+    NOT_CONFORMANT,
+    SuiteRunError,
+    failed_requirements,
+    first_failure,
+    kill_live_servers,
+    run_suite,
+    start_reference,
+    statuses,
+)
 
 from conformance import contract
 from conformance.reference.faults import FAULT_LIST
 from conformance.reference.variants import VARIANT_LIST
-
-ACCESS_KEY = ("ikpmutation0001", "mutation-benchmark-secret")
-SERVER_START_SECONDS = 30.0
-RUN_TIMEOUT_SECONDS = 900.0
-CONFORMANT = "conformant"
-NOT_CONFORMANT = "not conformant"
-
-
-_LIVE: set[subprocess.Popen[str]] = set()  # servers started and not yet closed
-_LIVE_LOCK = threading.Lock()
-
-
-def kill_live_servers() -> None:
-    """Kill every reference server this process started and has not closed yet."""
-    with _LIVE_LOCK:
-        live = list(_LIVE)
-    for process in live:
-        with contextlib.suppress(OSError):
-            process.kill()
-
-
-class SuiteRunError(RuntimeError):
-    """The suite run produced no results.json (a crash or a timeout)."""
-
-
-@dataclass
-class Reference:
-    """A reference server in a subprocess; ``close()`` always kills it."""
-
-    process: subprocess.Popen[str]
-    url: str
-
-    def close(self) -> None:
-        with _LIVE_LOCK:
-            _LIVE.discard(self.process)
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-
-
-@contextlib.contextmanager
-def start_reference(
-    *,
-    fault: str | None = None,
-    variant: str | None = None,
-    access_key: tuple[str, str] | None = ACCESS_KEY,
-    timeout: float = SERVER_START_SECONDS,
-) -> Iterator[Reference]:
-    """``python -m conformance.reference --port 0 ...`` in a subprocess; yields it once it
-    printed ``listening on URL``; kills it on exit."""
-    cmd = [sys.executable, "-m", "conformance.reference", "--port", "0"]
-    if access_key is not None:
-        cmd += ["--access-key", f"{access_key[0]}:{access_key[1]}"]
-    if fault:
-        cmd += ["--fault", fault]
-    if variant:
-        cmd += ["--variant", variant]
-    # Same process group: a Ctrl-C reaches the servers too; SIGTERM to main() kills _LIVE.
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    with _LIVE_LOCK:
-        _LIVE.add(process)
-    line: list[str] = []
-    reader = threading.Thread(target=lambda: line.append(process.stdout.readline() if process.stdout else ""))
-    reader.daemon = True
-    reader.start()
-    reader.join(timeout)
-    server = Reference(process, "")
-    try:
-        first = line[0].strip() if line else ""
-        if not first.startswith("listening on "):
-            raise SuiteRunError(f"reference server did not start ({' '.join(cmd[3:])}): {first!r}")
-        server.url = first.removeprefix("listening on ")
-        yield server
-    finally:
-        server.close()
-
-
-def run_suite(
-    target: str,
-    report_dir: Path,
-    *,
-    select: str | None = None,
-    stop_first: bool = False,
-    strict_messages: bool = False,
-    resource_group: str | None = None,
-    credentials: tuple[str, str] | None = None,
-    profile: str = "quick",
-    extra: Sequence[str] = (),
-    cwd: Path | None = None,
-    timeout: float = RUN_TIMEOUT_SECONDS,
-) -> dict[str, Any]:
-    """Run the conformance suite against ``target`` in a subprocess; return its results.json,
-    plus ``_exit`` (pytest's exit code), ``_stdout`` and ``_seconds`` (wall time).
-
-    Credentials go only through the environment (``ALIBABA_CLOUD_ACCESS_KEY_ID``/``SECRET``);
-    without them the run is unsigned. Raises ``SuiteRunError`` when no results.json appears."""
-    cmd = [
-        sys.executable, "-m", "pytest", "--pyargs", "conformance", f"--target={target}",
-        f"--hypothesis-profile={profile}", f"--report-dir={report_dir}", "-p", "no:cacheprovider",
-        "-p", "no:randomly", "-q",
-    ]  # fmt: skip
-    if select:
-        cmd += ["-k", select]
-    if stop_first:
-        cmd.append("-x")
-    if strict_messages:
-        cmd.append("--strict-messages")
-    if resource_group:
-        cmd.append(f"--resource-group={resource_group}")
-    cmd += list(extra)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "IKP_"))}
-    if credentials is not None:
-        env["ALIBABA_CLOUD_ACCESS_KEY_ID"], env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = credentials
-    workdir = cwd or report_dir.parent
-    workdir.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    try:
-        proc = subprocess.run(
-            cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout, check=False
-        )
-        stdout, code = proc.stdout + proc.stderr, proc.returncode
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        raise SuiteRunError(f"suite run timed out after {timeout:.0f}s:\n{out[-3000:]}") from None
-    seconds = time.monotonic() - started
-    results = report_dir / "results.json"
-    if not results.exists():
-        raise SuiteRunError(f"no results.json (exit {code}); pytest said:\n{stdout[-4000:]}")
-    data: dict[str, Any] = json.loads(results.read_text())
-    data["_exit"], data["_stdout"], data["_seconds"] = code, stdout, seconds
-    return data
-
-
-def statuses(results: dict[str, Any]) -> dict[str, str]:
-    """Requirement ID -> status (PASS, FAIL, ERROR, ...) of one run's results.json."""
-    return {row["id"]: row["status"] for row in results["requirements"]}
-
-
-def failed_requirements(results: dict[str, Any]) -> list[str]:
-    return [req for req, status in statuses(results).items() if status == "FAIL"]
-
-
-def first_failure(results: dict[str, Any]) -> tuple[str, str]:
-    """(requirement, test id) of the first FAIL recorded."""
-    for failure in results.get("failures", []):
-        if failure.get("status") == "FAIL":
-            return str(failure.get("requirement")), str(failure.get("test_id"))
-    return "", ""
-
 
 # -- one run -----------------------------------------------------------------------------------
 
@@ -212,10 +73,24 @@ class Outcome:
     verdict: str = ""
     seconds: float = 0.0
     failed: list[str] = field(default_factory=list)
-    caught_by: str = ""
-    caught_in: str = ""
+    caught_by: str = ""  # the requirement of the first FAIL
+    caught_in: str = ""  # its test
+    stop_first: bool = False  # the run stopped at the first failure (-x)
     problems: list[str] = field(default_factory=list)
     error: str = ""
+
+    @property
+    def by_named(self) -> bool:
+        """Caught against a requirement the fault names: with -x the first failure must name
+        one; without, one of the run's failures must."""
+        if self.stop_first:
+            return self.caught_by in self.requirements
+        return bool(set(self.requirements) & set(self.failed))
+
+    @property
+    def only_named(self) -> bool:
+        """Every requirement the run FAILed is one the fault names."""
+        return bool(self.failed) and set(self.failed) <= set(self.requirements)
 
     @property
     def ok(self) -> bool:
@@ -228,10 +103,16 @@ class Outcome:
 
 
 def run_one(
-    kind: str, name: str, requirements: tuple[str, ...], profile: str, select: str | None = None
+    kind: str,
+    name: str,
+    requirements: tuple[str, ...],
+    profile: str,
+    select: str | None = None,
+    stop_first: bool = False,
 ) -> Outcome:
-    """Start the server for (kind, name), run the suite against it, summarise the results."""
-    outcome = Outcome(kind, name, requirements)
+    """Start the server for (kind, name), run the suite against it, summarise the results
+    (``stop_first``: pytest's -x, for faults only)."""
+    outcome = Outcome(kind, name, requirements, stop_first=stop_first and kind == "fault")
     with tempfile.TemporaryDirectory(prefix=f"ikp-mutation-{name}-") as tmp:
         try:
             with start_reference(
@@ -241,7 +122,7 @@ def run_one(
                     server.url,
                     Path(tmp) / "out",
                     select=select,
-                    stop_first=kind == "fault",
+                    stop_first=outcome.stop_first,
                     strict_messages=True,
                     resource_group=contract.DEFAULT_RESOURCE_GROUP,
                     credentials=ACCESS_KEY,
@@ -254,9 +135,6 @@ def run_one(
     outcome.seconds = results["_seconds"]
     outcome.failed = failed_requirements(results)
     outcome.caught_by, outcome.caught_in = first_failure(results)
-    named = [req for req in requirements if req in outcome.failed]
-    if kind == "fault" and named and outcome.caught_by not in named:
-        outcome.caught_by = named[0]  # the failure names several IDs; show the one the fault breaks
     outcome.problems = [
         f"{f.get('requirement')} {f.get('status')} in {f.get('test_id')}: {str(f.get('reason'))[:300]}"
         for f in results.get("failures", [])
@@ -267,7 +145,7 @@ def run_one(
 def plan(only: Sequence[str]) -> list[tuple[str, str, tuple[str, ...]]]:
     """Every run: the clean server, each variant, each fault (filtered by ``only``)."""
     runs: list[tuple[str, str, tuple[str, ...]]] = [("clean", "clean", ())]
-    runs += [("variant", v.name, (v.reading,)) for v in VARIANT_LIST]
+    runs += [("variant", v.name, v.readings) for v in VARIANT_LIST]
     runs += [("fault", f.name, f.breaks) for f in FAULT_LIST]
     if only:
         unknown = set(only) - {name for _, name, _ in runs}
@@ -280,10 +158,11 @@ def plan(only: Sequence[str]) -> list[tuple[str, str, tuple[str, ...]]]:
 # -- the report --------------------------------------------------------------------------------
 
 
-def report(outcomes: list[Outcome], profile: str, wall: float, jobs: int) -> None:
+def report(outcomes: list[Outcome], profile: str, wall: float, jobs: int, stop_first: bool = False) -> None:
     legal = [o for o in outcomes if o.kind != "fault"]
     faults = [o for o in outcomes if o.kind == "fault"]
-    print(f"\nmutation benchmark: hypothesis profile {profile}, {jobs} jobs, {wall:.0f}s wall")
+    mode = "-x: the first failure decides" if stop_first else "whole suite per fault"
+    print(f"\nmutation benchmark: hypothesis profile {profile}, {jobs} jobs, {mode}, {wall:.0f}s wall")
     if legal:
         print("\nlegal servers (must be conformant):")
         for o in legal:
@@ -294,10 +173,14 @@ def report(outcomes: list[Outcome], profile: str, wall: float, jobs: int) -> Non
             for problem in [] if o.ok else o.problems:
                 print(f"         {problem}")
     if faults:
-        print("\nfaults (must be caught; time to the first failure with -x):")
+        timing = "time to the first failure" if stop_first else "time of the whole run"
+        print(f"\nfaults (must be caught, against the requirement they name; {timing}):")
         for o in faults:
             mark = "caught " if o.ok else "SURVIVED"
-            named = "" if set(o.requirements) & set(o.failed) else "  (not by the requirement it names)"
+            named = "" if o.by_named else "  (NOT by the requirement it names)"
+            others = sorted(set(o.failed) - set(o.requirements))
+            if o.ok and others and not stop_first:
+                named += f"  also FAILed: {','.join(others)}"
             if not o.ok:
                 named = f"  {o.error.splitlines()[0] if o.error else o.verdict}"
             print(
@@ -310,10 +193,14 @@ def report(outcomes: list[Outcome], profile: str, wall: float, jobs: int) -> Non
         print(f"soundness: {sound}/{len(legal)} legal servers conformant ({100 * sound / len(legal):.0f} %)")
     if faults:
         caught = [o for o in faults if o.ok]
-        by_named = sum(bool(set(o.requirements) & set(o.failed)) for o in caught)
+        by_named = sum(o.by_named for o in caught)
         share = 100 * len(caught) / len(faults)
+        how = "the first failure naming it" if stop_first else "among the run's failures"
         print(f"detection: {len(caught)}/{len(faults)} faults caught ({share:.0f} %), "
-              f"{by_named} by the requirement they name")  # fmt: skip
+              f"{by_named}/{len(faults)} against the requirement they name ({how})")  # fmt: skip
+        if not stop_first:
+            only = sum(o.only_named for o in caught)
+            print(f"  {only}/{len(faults)} with no other requirement FAILed")
         if caught:
             times = sorted(o.seconds for o in caught)
             print(
@@ -332,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only", nargs="+", default=(), metavar="NAME", help="only these runs (clean, variants, faults)"
     )
     parser.add_argument("--json", metavar="FILE", help="also write the outcomes as JSON")
+    parser.add_argument(
+        "-x", "--exitfirst", action="store_true", help="fault runs stop at the first failure (pytest -x)"
+    )
     args = parser.parse_args(argv)
     runs = plan(args.only)
 
@@ -346,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def job(run: tuple[str, str, tuple[str, ...]]) -> Outcome:
         nonlocal done
-        outcome = run_one(*run, profile=args.profile)
+        outcome = run_one(*run, profile=args.profile, stop_first=args.exitfirst)
         with lock:
             done += 1
             state = "ok" if outcome.ok else "NOT OK"
@@ -361,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         kill_live_servers()
     wall = time.monotonic() - started
-    report(outcomes, args.profile, wall, args.jobs)
+    report(outcomes, args.profile, wall, args.jobs, args.exitfirst)
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
     return 0

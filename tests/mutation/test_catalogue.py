@@ -11,7 +11,13 @@ import pytest
 from conformance import contract
 from conformance.reference import actions, start_server
 from conformance.reference.faults import FAULT_LIST, FAULTS, apply_fault
-from conformance.reference.variants import VARIANT_LIST, VARIANTS, apply_variant
+from conformance.reference.variants import (
+    EXTREME_VARIANTS,
+    SINGLE_VARIANTS,
+    VARIANT_LIST,
+    VARIANTS,
+    apply_variant,
+)
 
 CHECKED_TIERS = (contract.Tier.CORE, contract.Tier.EXTENDED)
 
@@ -31,10 +37,21 @@ def test_faults_cover_every_core_and_extended_requirement() -> None:
 
 def test_variants_cover_every_profile_point() -> None:
     profile = {r.id for r in contract.REQUIREMENTS if r.tier is contract.Tier.PROFILE}
-    readings = {v.reading for v in VARIANT_LIST}
+    readings = {v.readings[0] for v in SINGLE_VARIANTS}
     assert profile <= readings
     for variant in VARIANT_LIST:
-        contract.requirement(variant.reading)
+        for reading in variant.readings:
+            contract.requirement(reading)
+
+
+def test_the_extremes_read_every_profile_point_at_once() -> None:
+    profile = {r.id for r in contract.REQUIREMENTS if r.tier is contract.Tier.PROFILE}
+    assert [v.name for v in EXTREME_VARIANTS] == ["lenient", "strict"]
+    for variant in EXTREME_VARIANTS:
+        assert not variant.single
+        assert profile <= set(variant.readings), variant.name
+    assert all(v.single for v in SINGLE_VARIANTS)
+    assert VARIANT_LIST == SINGLE_VARIANTS + EXTREME_VARIANTS
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
