@@ -3,6 +3,9 @@
 The target client (``target.py``) produces Exchanges; the oracle reads them; the
 results and the reports print them. Everything in an Exchange is already redacted:
 no AccessKeySecret, Signature or SecurityToken ever enters one (``redaction.py``).
+
+It also owns the one reading of "is this answer an error?" (``is_error_answer``) that the
+client's retry rule, the oracle and the state model share.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from conformance import contract
 
 
 class Transport(StrEnum):
@@ -47,6 +52,35 @@ class ParsedBody:
     error: str | None = None  # why it did not parse
 
 
+# The fields whose presence makes a 2xx body a success even when it also carries a ``Code``
+# (IKP-R1: extra fields are allowed). DeleteKeyPairs' success has none but RequestId: there
+# only the whole error shape (``Code`` and ``Message``, IKP-T4) makes a 2xx an error body.
+SUCCESS_FIELDS: Mapping[str, tuple[str, ...]] = {
+    contract.ACTION_IMPORT: ("KeyPairName", "KeyPairFingerPrint"),
+    contract.ACTION_DESCRIBE: ("TotalCount",),
+}
+ERROR_ROOT = "Error"
+
+
+def is_error_answer(action: str, status: int, parsed: ParsedBody) -> bool:
+    """Whether an answer is an error: any non-2xx status; or a 2xx whose body is an error,
+    that is an XML ``<Error>`` root, or a non-empty ``Code`` without the action's success
+    fields (a 200 with RequestId, KeyPairName, KeyPairFingerPrint and an extra ``Code`` is
+    a success, IKP-R1; a 200 that is an error body is what IKP-T4 forbids). For an action
+    without success fields (DeleteKeyPairs) a 2xx is an error body only with both ``Code``
+    and ``Message``: ``{"RequestId", "Code": "200", "Success": true}`` is a success."""
+    if not 200 <= status < 300:
+        return True
+    if parsed.root == ERROR_ROOT:
+        return True
+    if not parsed.fields.get("Code"):
+        return False
+    wanted = SUCCESS_FIELDS.get(action, ())
+    if not wanted:
+        return parsed.fields.get("Message") is not None
+    return not all(parsed.fields.get(f) is not None for f in wanted)
+
+
 @dataclass(frozen=True)
 class Exchange:
     """A request as sent (redacted) and the response as received."""
@@ -80,6 +114,11 @@ class Exchange:
             if name.lower() == "content-type":
                 return value
         return ""
+
+    @property
+    def is_error(self) -> bool:
+        """``is_error_answer`` of this exchange (False when no answer came)."""
+        return self.status is not None and is_error_answer(self.action, self.status, self.parsed)
 
     def field(self, name: str) -> str | None:
         """A top-level field of the parsed body (``Code``, ``RequestId`` ...), or None."""

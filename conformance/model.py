@@ -1,7 +1,7 @@
 """The model of target state: which key pairs exist, per region, as far as the suite knows.
 
 Strategies build a Case for "a fresh name in a region with room to spare". This model turns
-the run's history into the outcomes a request deserves *now* (``TargetModel.expected``), so
+the run's history into the outcomes a request deserves *now* (``TargetModel.adjust``), so
 duplicate and quota expectations follow from what happened before instead of being guessed
 (IKP-N6, IKP-N7, IKP-S1, IKP-S2, IKP-X2). It is pure bookkeeping: no I/O. A lock makes it safe
 to share between the threads of a concurrent test (IKP-S3).
@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 from conformance import contract
 from conformance.exchange import Exchange
-from conformance.oracle import is_retryable
+from conformance.retry import is_retryable
 from conformance.verdict import Verdict
 from strategies.case import Case, Outcome, OutcomeKind
 
@@ -97,6 +97,7 @@ class Expectation:
     outcomes: frozenset[Outcome]
     requirements: tuple[str, ...]
     profile: str | None
+    facts: tuple[str, ...] = ()  # the rules that apply to the name and region (``Case.state``)
 
 
 class TargetModel:
@@ -140,10 +141,6 @@ class TargetModel:
             reg = self._regions.get(region)
             return frozenset(reg.present()) if reg else frozenset()
 
-    def exists(self, region: str, name: str) -> bool:
-        """True when ``name`` is known to exist in ``region`` (exact spelling)."""
-        return name in self.names(region)
-
     def created(self) -> list[tuple[str, str]]:
         """Every (region, name) the suite created or may have created, for cleanup (sorted)."""
         with self._lock:
@@ -175,6 +172,7 @@ class TargetModel:
                 if region and name and self._elsewhere(region, name):
                     return self._with_other_region(case, outcomes)
                 return Expectation(frozenset(outcomes), (), None)
+            facts = self._facts(self._regions[region], region, name)
             reg = self._regions[region]
             success = any(o.kind is OutcomeKind.SUCCESS for o in outcomes)
             reqs: list[str] = []
@@ -216,7 +214,22 @@ class TargetModel:
                 reqs, profile = [], None
             if case.profile is not None:
                 profile = None
-            return Expectation(frozenset(outcomes), tuple(dict.fromkeys(reqs)), profile)
+            return Expectation(frozenset(outcomes), tuple(dict.fromkeys(reqs)), profile, facts)
+
+    def _facts(self, reg: _Region, region: str, name: str) -> tuple[str, ...]:
+        """The state rules that apply to ``name`` in ``region``, valid request or not."""
+        facts: list[str] = []
+        if reg.has(name):
+            facts.append(N6)
+        elif name.lower() in reg.folded() or self._elsewhere(region, name):
+            facts.append(N7)
+        if reg.count() >= self.quota:
+            facts.append(S1)
+        if name in reg.rejected:
+            facts.append(S2)
+        if name in reg.deleted:
+            facts.append(X2)
+        return tuple(facts)
 
     def _elsewhere(self, region: str, name: str) -> bool:
         low = name.lower()
@@ -225,23 +238,21 @@ class TargetModel:
 
     def _with_other_region(self, case: Case, outcomes: set[Outcome]) -> Expectation:
         if not case.expects_success():
-            return Expectation(frozenset(outcomes | {ALREADY_EXISTS}), (), None)
+            return Expectation(frozenset(outcomes | {ALREADY_EXISTS}), (), None, (N7,))
         profile = None if case.profile is not None else QUESTION_OTHER_REGION
-        return Expectation(frozenset(outcomes | {ALREADY_EXISTS}), (N7,), profile)
-
-    def expected(self, case: Case) -> frozenset[Outcome]:
-        """The acceptable outcomes of ``case`` now, given the history (module docstring)."""
-        return self.explain(case).outcomes
+        return Expectation(frozenset(outcomes | {ALREADY_EXISTS}), (N7,), profile, (N7,))
 
     def adjust(self, case: Case) -> Case:
-        """``case`` with the adjusted outcomes, the model's requirement IDs added and, for an
-        IKP-N7 situation, the Profile question set (so the oracle records the reading)."""
+        """``case`` with the adjusted outcomes, the model's requirement IDs added, what the model
+        knows of the name and region in ``Case.state`` (for attribution) and, for an IKP-N7
+        situation, the Profile question set (so the oracle records the reading)."""
         exp = self.explain(case)
         return dataclasses.replace(
             case,
             outcomes=exp.outcomes,
             requirements=tuple(dict.fromkeys((*case.requirements, *exp.requirements))),
             profile=case.profile if exp.profile is None else exp.profile,
+            state=exp.facts,
         )
 
     def race(self, cases: Sequence[Case]) -> list[Case]:
@@ -249,20 +260,22 @@ class TargetModel:
 
         Each case is adjusted against the state before the batch; then, per region, a name
         sent more than once may also get ``KeyPair.AlreadyExist`` (another racer created it),
-        and when the successes the batch hopes for exceed the free slots, each may also get
-        ``QuotaExceed.KeyPair``. IKP-S3 is added to every case; the batch as a whole (exactly
-        one winner per name, never more winners than slots) is judged by
+        and when the distinct new names the batch hopes to import exceed the free slots,
+        each may also get ``QuotaExceed.KeyPair`` (racers for one name hope for one slot).
+        IKP-S3 is added to every case; the batch as a whole (exactly one winner per name,
+        exactly as many winners as there are slots and names) is judged by
         ``oracle.judge_race``.
         """
         with self._lock:
             adjusted = [self.adjust(c) for c in cases]
-            hopes: dict[str, int] = {}
+            hoping: dict[str, set[str]] = {}
             seen: dict[tuple[str, str], int] = {}
             for c in adjusted:
                 region, name = c.params.get("RegionId", ""), c.params.get("KeyPairName", "")
                 if c.expects_success():
-                    hopes[region] = hopes.get(region, 0) + 1
+                    hoping.setdefault(region, set()).add(name)
                 seen[(region, name)] = seen.get((region, name), 0) + 1
+            hopes = {region: len(names) for region, names in hoping.items()}
             out = []
             for c in adjusted:
                 region, name = c.params.get("RegionId", ""), c.params.get("KeyPairName", "")
@@ -294,10 +307,11 @@ class TargetModel:
     def observe(self, case: Case, exchange: Exchange, verdict: Verdict | None = None) -> None:
         """Fold one ImportKeyPair exchange into the model.
 
-        A 2xx answer without an error Code stored the key pair, whatever the verdict (a
-        success with a wrong fingerprint still created it, and cleanup must delete it). No
-        answer, a 5xx or an unreadable body may or may not have stored it: *uncertain*. A
-        retryable code (throttling) stored nothing. Any other error stored
+        A success answer (``Exchange.is_error`` false: a 2xx that is no error body, IKP-R1)
+        stored the key pair, whatever the verdict (a success with a wrong fingerprint still
+        created it, and cleanup must delete it). No answer, a 5xx or an unreadable body may
+        or may not have stored it: *uncertain*. A retryable answer (``retry.is_retryable``:
+        throttling) stored nothing. Any other error stored
         nothing (IKP-S2); ``KeyPair.AlreadyExist`` for an uncertain name settles it as ours.
         ``verdict`` is accepted for symmetry with the oracle and not needed.
         """
@@ -310,14 +324,14 @@ class TargetModel:
         code = exchange.field("Code")
         with self._lock:
             reg = self._region(region)
-            if is_retryable(code):
+            if status is not None and is_retryable(exchange.action, status, exchange.parsed):
                 return  # throttled or unavailable: refused, nothing stored
             if exchange.transport_error or status is None or status >= 500 or exchange.parsed.syntax is None:
                 if not reg.has(name):
                     reg.uncertain.add(name)  # the answer was lost or unreadable
                     reg.changed()
                 return
-            if (200 <= status < 300 and not code) or (
+            if not exchange.is_error or (
                 code == contract.KEY_PAIR_ALREADY_EXISTS.code and name in reg.uncertain
             ):
                 self.add(region, name)

@@ -6,26 +6,35 @@ same inputs always give the same verdict, so a shrunk Hypothesis example replays
 
 The oracle never re-validates the request. The ``Case`` says which outcomes are acceptable
 (the strategies know why a name or a key is invalid); the state model (``model.py``) adjusts
-that set for duplicates and the quota and passes it as ``expected``. The oracle only checks
-that the response is *one of* those outcomes (CONTRACT.md, "Outcome of a request") and that it
-is well formed (IKP-T2..T5, IKP-R1..R3).
+that set for duplicates and the quota (``TargetModel.adjust``), and the caller passes it as
+``expected``. The oracle only checks that the response is *one of* those outcomes
+(CONTRACT.md, "Outcome of a request") and that it is well formed (IKP-T2..T5, IKP-R1..R3),
+and judges only what the contract says: the body, not the Content-Type header (IKP-T2); a
+200 with the success fields is a success even with an extra ``Code`` (IKP-R1); either
+fingerprint form of IKP-R2.
 
 How each check is charged (``Verdict.failed_requirements``), so one wrong answer fails the
 requirement it breaks and not the others:
 
-- no response, ``transport_error``, or a retryable code (``Throttling*``,
-  ``ServiceUnavailable``): ERROR, never PASS or FAIL (CONTRACT.md, "What the suite itself
+- no response, ``transport_error``, or an answer the retry rule still calls retryable
+  (``retry.is_retryable``: a Code containing ``Throttling``, or ``ServiceUnavailable``,
+  whatever the status): ERROR, never PASS or FAIL (CONTRACT.md, "What the suite itself
   promises"); no transport requirement counts as exercised.
-- body syntax vs the requested ``Format``, and the Content-Type: IKP-T2.
+- body syntax vs the requested ``Format``: IKP-T2. A Content-Type that contradicts the body
+  is only a warning (IKP-T2: the body is judged).
 - a non-empty ``RequestId``: IKP-T3.
 - error body shape (``Code``, ``Message``, XML root ``Error``), error status 4xx/5xx and never
   200, success XML root ``ImportKeyPairResponse``: IKP-T4. A body that parses as neither JSON
   nor XML fails IKP-T2 and IKP-T4 only (its missing RequestId is not charged again to IKP-T3).
 - any 5xx: IKP-T5 (the suite only sends generated requests).
-- status and Code outside the acceptable set: every requirement of the case (Profile ones
-  included: a Profile case never fails for choosing a legal reading, but an answer outside the
-  set is no legal reading).
-- success fields: ``KeyPairName`` echoed (IKP-R1), ``KeyPairFingerPrint`` acceptable (IKP-R2).
+- status and Code outside the acceptable set: the requirement of the part of the request the
+  answer contradicts (``attribution.blame``: the code names the parameter, the case knows
+  which part exercises which requirement, the model's outcomes say whether the name exists
+  or the region is full); every requirement of the case only when no part is to blame. A
+  Profile case never fails for choosing a legal reading, but an answer outside the set is
+  no legal reading.
+- success fields: ``KeyPairName`` echoed (IKP-R1), ``KeyPairFingerPrint`` acceptable (IKP-R2,
+  with or without colons; the Profile records which form).
 - the documented ``Message`` of the matched code: IKP-R3, a warning unless ``strict_messages``.
 """
 
@@ -37,9 +46,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance import contract
+from conformance import attribution, contract, retry
 from conformance.contract import Tier
-from conformance.exchange import BodyFormat, Exchange, Transport
+from conformance.exchange import ERROR_ROOT, BodyFormat, Exchange, Transport
 from conformance.verdict import Observation, Status, Verdict
 from strategies.case import Case, Outcome, OutcomeKind
 
@@ -54,14 +63,17 @@ _JSON_MEDIA_TYPES = ("application/json",)
 _XML_MEDIA_TYPES = ("text/xml", "application/xml")
 
 SUCCESS_ROOT = f"{contract.ACTION_IMPORT}Response"
-ERROR_ROOT = "Error"
 DESCRIBE_ROOT = f"{contract.ACTION_DESCRIBE}Response"
 DELETE_ROOT = f"{contract.ACTION_DELETE}Response"
 
-# 16 lowercase hex pairs joined by ':' (IKP-R2), sized from the contract.
+# 16 lowercase hex pairs joined by ':' (IKP-R2), sized from the contract; or, observed on
+# real ECS, the same 32 lowercase hex digits without colons.
 FINGERPRINT_FORMAT = re.compile(
     "^[0-9a-f]{2}(?::[0-9a-f]{2}){%d}$" % (contract.FINGERPRINT_DIGEST_BYTES - 1)  # noqa: UP031
 )
+FINGERPRINT_FORMAT_NO_COLONS = re.compile("^[0-9a-f]{%d}$" % (2 * contract.FINGERPRINT_DIGEST_BYTES))  # noqa: UP031
+FORM_COLONS, FORM_NO_COLONS = "colon-separated", "no colons"
+FINGERPRINT_FORM_QUESTION = "fingerprint form"
 _REQ_ID_PREFIX = re.compile(r"^\s*(IKP-[A-Z]+\d+)\s*[:\-]?\s*")
 
 # Statuses that, without a documented code, say "no such operation" (Extended: UNSUPPORTED).
@@ -71,13 +83,26 @@ _UNSUPPORTED_STATUSES = (404, 405, 501)
 # -- small helpers (public: the reports and the state machine use them) ---------------------
 
 
-def is_retryable(code: str | None) -> bool:
-    """True for codes that mean "try again later", never a verdict: a code starting with one
-    of ``contract.RETRYABLE_CODE_PREFIXES``, or one of them after a dot (Terraform retries
-    ``Rejected.Throttling`` too)."""
-    if not code:
-        return False
-    return any(code.startswith(p) or f".{p}" in code for p in contract.RETRYABLE_CODE_PREFIXES)
+is_retryable = retry.is_retryable_code  # the one rule lives in retry.py
+
+
+def fingerprint_form(fingerprint: str) -> str | None:
+    """Which IKP-R2 form ``fingerprint`` is written in (``colon-separated`` / ``no colons``),
+    None when it is neither (uppercase, a prefix, another length ...)."""
+    if FINGERPRINT_FORMAT.match(fingerprint):
+        return FORM_COLONS
+    if FINGERPRINT_FORMAT_NO_COLONS.match(fingerprint):
+        return FORM_NO_COLONS
+    return None
+
+
+def same_fingerprint(got: str | None, want: str) -> bool:
+    """Whether ``got`` is ``want`` in either IKP-R2 form (lowercase, with or without colons)."""
+    return (
+        got is not None
+        and fingerprint_form(got) is not None
+        and got.replace(":", "") == want.replace(":", "")
+    )
 
 
 def _outcome_order(o: Outcome) -> tuple[int, int, str]:
@@ -154,7 +179,7 @@ def _not_a_verdict(exchange: Exchange, requirements: Iterable[str]) -> Verdict |
         why = exchange.transport_error or "no response"
         return Verdict(Status.ERROR, tuple(requirements), reasons=(f"no verdict: {why}",))
     code = _text(exchange.field("Code"))
-    if is_retryable(code):
+    if retry.is_retryable(exchange.action, exchange.status, exchange.parsed):
         return Verdict(
             Status.ERROR,
             tuple(requirements),
@@ -190,16 +215,15 @@ def _expected_syntax(exchange: Exchange) -> str | None:
 
 
 def check_syntax(exchange: Exchange, j: _Judgement) -> bool:
-    """IKP-T2 (and IKP-T4 for an unparseable body): the body syntax and its Content-Type.
+    """IKP-T2 (and IKP-T4 for an unparseable body): the body syntax, then its Content-Type.
 
-    Content-Type strictness: a JSON body needs an ``application/json`` media type and an XML
-    body ``text/xml`` or ``application/xml`` (parameters such as ``charset`` are free), else
-    FAIL IKP-T2: a label that contradicts the body misleads every generic client.
+    The body is judged, not the header (CONTRACT.md, IKP-T2): a JSON body under anything but
+    an ``application/json`` media type, or an XML body under anything but ``text/xml`` or
+    ``application/xml`` (parameters such as ``charset`` are free), is a **warning**: the
+    label misleads generic clients, but the contract does not make it a failure.
     For an XML *error* body, tea-openapi parses XML only under exactly
-    ``text/xml;charset=utf-8`` (spec/ecs-api.md §4.1); any other XML media type is only a
-    **warning**: CONTRACT.md (IKP-T2/T4) asks for XML, not for that byte string, and the
-    official SDKs never ask for XML (they send ``Format=JSON`` or ``Accept: application/json``),
-    so failing it would fail a correct HTTP server for a client quirk it never meets.
+    ``text/xml;charset=utf-8`` (spec/ecs-api.md §4.1); any other XML media type is a warning
+    too (the official SDKs never ask for XML).
 
     Returns whether the body parsed at all.
     """
@@ -220,10 +244,9 @@ def check_syntax(exchange: Exchange, j: _Judgement) -> bool:
     media = _media_type(exchange.content_type)
     allowed = _JSON_MEDIA_TYPES if parsed.syntax == "json" else _XML_MEDIA_TYPES
     if media not in allowed:
-        j.fail(
-            T2,
-            f"{parsed.syntax.upper()} body with Content-Type {exchange.content_type!r} "
-            f"(expected {' or '.join(allowed)})",
+        j.warnings.append(
+            f"{T2}: {parsed.syntax.upper()} body with Content-Type {exchange.content_type!r} "
+            f"(a {parsed.syntax.upper()} body is labelled {' or '.join(allowed)}); the body is judged"
         )
     elif (
         parsed.syntax == "xml" and parsed.root == ERROR_ROOT and exchange.content_type != SDK_XML_CONTENT_TYPE
@@ -236,12 +259,10 @@ def check_syntax(exchange: Exchange, j: _Judgement) -> bool:
 
 
 def _is_error_body(exchange: Exchange) -> bool:
-    """Whether the response is an error: any non-2xx status, or a 2xx whose body is an error
-    (a non-empty ``Code`` or an XML ``<Error>`` root: what IKP-T4 forbids)."""
-    status = exchange.status or 0
-    if not 200 <= status < 300:
-        return True
-    return bool(_text(exchange.field("Code"))) or exchange.parsed.root == ERROR_ROOT
+    """Whether the response is an error (``exchange.is_error_answer``): any non-2xx status, or
+    a 2xx whose body is an error (an XML ``<Error>`` root, or a ``Code`` without the success
+    fields: what IKP-T4 forbids). A 200 with the success fields and a ``Code`` is a success."""
+    return exchange.status is None or exchange.is_error
 
 
 def _got_label(exchange: Exchange, error_body: bool) -> str:
@@ -277,7 +298,6 @@ def _generic_variants(acceptable: Mapping[str, str]) -> dict[str, str]:
     for label, fp in acceptable.items():
         suffix = f" of {label}" if len(acceptable) > 1 else ""
         out.setdefault(fp.upper(), f"uppercase{suffix}")
-        out.setdefault(fp.replace(":", ""), f"no colons{suffix}")
         out.setdefault(fp.replace(":", "").upper(), f"uppercase, no colons{suffix}")
         out.setdefault(f"MD5:{fp}", f"'MD5:' prefix{suffix}")
         out.setdefault(f"MD5:{fp}".upper(), f"uppercase, 'MD5:' prefix{suffix}")
@@ -285,18 +305,26 @@ def _generic_variants(acceptable: Mapping[str, str]) -> dict[str, str]:
 
 
 def check_fingerprint(case: Case, fingerprint: str | None, j: _Judgement) -> None:
-    """IKP-R2: the fingerprint is one of ``case.fingerprints``; name the mistake if not."""
+    """IKP-R2: the fingerprint is one of ``case.fingerprints``, written with colons or without
+    (both lowercase; the Profile records which form); name the mistake if not."""
     j.exercised(R2)
     if not fingerprint:
         j.fail(R2, "success without a KeyPairFingerPrint")
         return
+    form = fingerprint_form(fingerprint)
+    if form is not None:
+        j.observations.append(Observation(R2, FINGERPRINT_FORM_QUESTION, form))
     if not case.fingerprints:
         # The case knows no value (e.g. a key the strategies could not fingerprint): format only.
-        if not FINGERPRINT_FORMAT.match(fingerprint):
-            j.fail(R2, f"KeyPairFingerPrint {fingerprint!r} is not 16 lowercase hex pairs joined by ':'")
+        if form is None:
+            j.fail(
+                R2,
+                f"KeyPairFingerPrint {fingerprint!r} is neither 16 lowercase hex pairs joined by ':' "
+                "nor 32 lowercase hex digits",
+            )
         return
     for label, fp in case.fingerprints.items():
-        if fingerprint == fp:
+        if same_fingerprint(fingerprint, fp):
             if len(case.fingerprints) > 1 or case.key_type in contract.CERTIFICATE_KEY_TYPES:
                 j.observations.append(Observation(R2, "certificate fingerprint", label))
             return
@@ -343,10 +371,11 @@ def judge_import(
     """Judge one ImportKeyPair exchange.
 
     ``expected`` replaces ``case.outcomes`` when the state model adjusted them (duplicates,
-    quota: ``TargetModel.expected``). ``strict_messages`` turns IKP-R3 warnings into failures.
+    quota: ``TargetModel.adjust``). ``strict_messages`` turns IKP-R3 warnings into failures.
     The verdict lists every requirement the exchange exercised: the case's IDs, IKP-T2..T5 on
     every response, IKP-R1/R2 on a success, IKP-R3 when an error's documented message was
-    compared; failures are charged to the requirement they break.
+    compared; failures are charged to the requirement they break (an answer outside the
+    acceptable set: ``attribution.blame``).
     """
     outcomes = case.outcomes if expected is None else expected
     if not case.requirements or not outcomes:
@@ -395,7 +424,16 @@ def judge_import(
     if not matched:
         got = _got_label(exchange, error_body)
         reason = f"expected one of [{', '.join(describe_outcomes(outcomes))}], got {got}"
-        for req_id in case.requirements:
+        culprit = attribution.blame(
+            case,
+            frozenset(outcomes),
+            success=parsed_ok and not error_body,
+            code=_text(exchange.field("Code")) if parsed_ok and error_body else None,
+            message=_text(exchange.field("Message")),
+        )
+        if culprit.why:
+            reason = f"{reason} ({culprit.why})"
+        for req_id in culprit.requirements:
             j.fail(req_id, reason)
     elif case.profile:
         req_id, question = _profile_requirement(case)
@@ -421,33 +459,60 @@ def judge_import(
     return j.verdict()
 
 
-def judge_race(exchanges: Sequence[Exchange], *, room: int | None = None) -> Verdict:
-    """IKP-S3 over one batch of ImportKeyPair requests sent concurrently (one region).
+def judge_race(exchanges: Sequence[Exchange], names: Sequence[str], *, room: int) -> Verdict:
+    """IKP-S3 over one batch of ImportKeyPair requests sent concurrently into one region.
 
-    ``room`` None: every request imports the same new name: exactly one succeeds, every
-    other answer is ``KeyPair.AlreadyExist``. ``room`` N: the requests import distinct new
-    names into a region with N free slots: exactly ``min(len, N)`` succeed (never more than
-    the slots, and no refusal while a slot is free), every other answer is
-    ``QuotaExceed.KeyPair``. Each exchange's own shape is ``judge_import``'s job (with the
-    outcomes of ``TargetModel.race``); any exchange without a verdict makes this ERROR.
+    ``names[i]`` is the new name request ``i`` imports (several racers may share one);
+    ``room`` the free quota slots the model counted before the batch. Exactly what the
+    contract says, and nothing looser:
+
+    - at most one success per name, and exactly ``min(distinct names, room)`` successes in
+      all (never more than the free slots, no refusal while a slot is free);
+    - a racer whose name another racer won gets ``KeyPair.AlreadyExist`` (or
+      ``QuotaExceed.KeyPair`` when the winners filled the region: both errors then apply);
+    - a racer whose name nobody won gets ``QuotaExceed.KeyPair`` (the region was full).
+
+    Each exchange's own shape is ``judge_import``'s job (with the outcomes of
+    ``TargetModel.race``); any exchange without a verdict makes this ERROR.
     """
+    if len(names) != len(exchanges):
+        raise ValueError(f"{len(exchanges)} exchanges but {len(names)} names")
     for exchange in exchanges:
         stop = _not_a_verdict(exchange, (S3,))
         if stop is not None:
             return stop
     j = _Judgement([S3])
-    wins = [e for e in exchanges if not _is_error_body(e) and e.parsed.syntax is not None]
-    losers = [e for e in exchanges if e not in wins]
-    row = contract.KEY_PAIR_ALREADY_EXISTS if room is None else contract.QUOTA_EXCEEDED
-    want = min(1 if room is None else room, len(exchanges))
-    what = "imports of one new name" if room is None else f"imports with {room} free slot(s)"
-    if len(wins) != want:
-        j.fail(S3, f"{len(exchanges)} concurrent {what}: {len(wins)} succeeded, expected {want}")
-    wrong = sorted(
-        {_got_label(e, True) for e in losers if (e.status, _text(e.field("Code"))) != (row.status, row.code)}
+    won = [not _is_error_body(e) and e.parsed.syntax is not None for e in exchanges]
+    winners: dict[str, int] = {}
+    for name, win in zip(names, won, strict=True):
+        winners[name] = winners.get(name, 0) + int(win)
+    distinct = len(winners)
+    want = min(distinct, max(room, 0))
+    total = sum(won)
+    what = (
+        f"{len(exchanges)} concurrent imports of one new name"
+        if distinct == 1
+        else f"{len(exchanges)} concurrent imports of {distinct} new names with {room} free slot(s)"
     )
+    doubles = sorted(n for n, count in winners.items() if count > 1)
+    if doubles:
+        j.fail(S3, f"{what}: {', '.join(repr(n) for n in doubles)} imported more than once")
+    if total != want:
+        j.fail(S3, f"{what}: {total} succeeded, expected exactly {want}")
+    exists = (contract.KEY_PAIR_ALREADY_EXISTS.status, contract.KEY_PAIR_ALREADY_EXISTS.code)
+    full = (contract.QUOTA_EXCEEDED.status, contract.QUOTA_EXCEEDED.code)
+    wrong: set[str] = set()
+    for exchange, name, win in zip(exchanges, names, won, strict=True):
+        if win:
+            continue
+        answer = (exchange.status, _text(exchange.field("Code")))
+        # Another racer took the name (and maybe the last slot), or the region was full.
+        acceptable = ({exists, full} if total >= room else {exists}) if winners[name] else {full}
+        if answer not in acceptable:
+            label = " or ".join(f"{s} {c}" for s, c in sorted(acceptable))
+            wrong.add(f"{_got_label(exchange, True)} where {label} applies")
     if wrong:
-        j.fail(S3, f"concurrent {what}: the others got {', '.join(wrong)}, expected {row.status} {row.code}")
+        j.fail(S3, f"{what}: the others got {'; '.join(sorted(wrong))}")
     return j.verdict()
 
 
@@ -458,9 +523,10 @@ def judge_race(exchanges: Sequence[Exchange], *, room: int | None = None) -> Ver
 class ExpectedKeyPair:
     """What DescribeKeyPairs should list for one imported key pair (IKP-X1).
 
-    ``fingerprint`` is what ImportKeyPair returned; ``resource_group`` None means "not
-    checked" (a key pair imported without ResourceGroupId lands in a default group whose id
-    the suite may not know); ``tags`` are the request's ``Tag.N.Key`` -> ``Tag.N.Value``.
+    ``fingerprint`` is what ImportKeyPair returned (the listing may write it in either
+    IKP-R2 form); ``resource_group`` None means the key pair was imported without one: the
+    listing may show ``""`` or any default group (IKP-X1; the Profile records which);
+    ``tags`` are the request's ``Tag.N.Key`` -> ``Tag.N.Value``.
     """
 
     name: str
@@ -560,8 +626,11 @@ def judge_describe(exchange: Exchange, *, region: str, expected: Mapping[str, Ex
     """IKP-X1: DescribeKeyPairs lists each expected key pair with its name, fingerprint,
     resource group and tags (``Tags.Tag[]`` of ``TagKey``/``TagValue``).
 
-    Tags whose key starts with a reserved prefix (``acs:``, ``aliyun``: system tags no user can
-    set) are ignored in the listing; any other extra or missing tag fails.
+    The fingerprint is the imported one in either IKP-R2 form (lowercase, with or without
+    colons). A key pair imported without ResourceGroupId may be listed in ``""`` or any
+    group. Every tag sent must be listed with its value; extra tags whose key starts with a
+    reserved prefix (``acs:``, ``aliyun``: system tags no user can set) are allowed, any
+    other extra tag fails.
     """
     stop = _not_a_verdict(exchange, (X1,))
     if stop is not None:
@@ -585,21 +654,47 @@ def judge_describe(exchange: Exchange, *, region: str, expected: Mapping[str, Ex
             j.fail(X1, f"{where} does not list {name!r}")
             continue
         fingerprint = _text(item.get("KeyPairFingerPrint"))
-        if want.fingerprint is not None and fingerprint != want.fingerprint:
-            j.fail(X1, f"{name!r} listed with fingerprint {fingerprint!r}, imported {want.fingerprint!r}")
+        if want.fingerprint is not None:
+            if not same_fingerprint(fingerprint, want.fingerprint):
+                j.fail(X1, f"{name!r} listed with fingerprint {fingerprint!r}, imported {want.fingerprint!r}")
+            elif fingerprint is not None and (form := fingerprint_form(fingerprint)) is not None:
+                j.observations.append(Observation(X1, "fingerprint form in DescribeKeyPairs", form))
         group = _text(item.get("ResourceGroupId"))
-        if want.resource_group is not None and group != want.resource_group:
-            j.fail(X1, f"{name!r} listed in resource group {group!r}, imported into {want.resource_group!r}")
+        if want.resource_group is not None:
+            if group != want.resource_group:
+                j.fail(
+                    X1, f"{name!r} listed in resource group {group!r}, imported into {want.resource_group!r}"
+                )
+        else:
+            reading = "a default group" if group else "empty"
+            j.observations.append(
+                Observation(X1, "resource group of a key pair imported without one", reading)
+            )
         tags = _listed_tags(item)
         if tags is None:
             j.fail(X1, f"{name!r} listed with malformed Tags (want Tags.Tag[] of TagKey/TagValue)")
             continue
-        user_tags = {
-            k: v for k, v in tags.items() if not k.lower().startswith(contract.TAG_KEY_FORBIDDEN_PREFIXES)
-        }
-        if user_tags != dict(want.tags):
-            j.fail(X1, f"{name!r} listed with tags {user_tags!r}, imported {dict(want.tags)!r}")
+        _check_listed_tags(name, tags, want.tags, j)
     return j.verdict()
+
+
+def is_system_tag(key: str) -> bool:
+    """A tag key only the platform sets (``acs:``/``aliyun`` start, any case): DescribeKeyPairs
+    may list such tags besides the ones sent (IKP-X1)."""
+    return key.lower().startswith(contract.TAG_KEY_FORBIDDEN_PREFIXES)
+
+
+def _check_listed_tags(name: str, listed: Mapping[str, str], sent: Mapping[str, str], j: _Judgement) -> None:
+    """IKP-X1: every tag sent is listed with its value; no extra tag but system ones."""
+    missing = {k: v for k, v in sent.items() if k not in listed}
+    changed = {k: (v, listed[k]) for k, v in sent.items() if k in listed and listed[k] != v}
+    extra = sorted(k for k in listed if k not in sent and not is_system_tag(k))
+    if missing:
+        j.fail(X1, f"{name!r} listed without the tags {missing!r} it was imported with")
+    for key, (value, shown) in sorted(changed.items()):
+        j.fail(X1, f"{name!r} listed with tag {key!r} = {shown!r}, imported with {value!r}")
+    if extra:
+        j.fail(X1, f"{name!r} listed with tags {extra!r} it was not imported with (not system tags)")
 
 
 def judge_delete(exchange: Exchange) -> Verdict:

@@ -1,10 +1,10 @@
 """The target client: the only code in the suite that talks HTTP.
 
 It knows the base URL, the regions, a known resource group, the credentials (V1 and V3
-signing), timeouts, bounded retries on throttling, and redaction. ``Target.call`` puts the
-parameters where a transport puts them (IKP-T1), asks for a body format (IKP-T2), signs when
-credentials exist (IKP-X3), sends once or a few times, and returns an ``Exchange`` in which
-every string has passed through ``redaction.py``.
+signing), timeouts, bounded retries on throttling (the rule is ``retry.py``'s), and
+redaction. ``Target.call`` puts the parameters where a transport puts them (IKP-T1), asks
+for a body format (IKP-T2), signs when credentials exist (IKP-X3), sends once or a few
+times, and returns an ``Exchange`` in which every string has passed through ``redaction.py``.
 
 Network trouble never raises out of ``call``: a refused connection, a timeout, or throttling
 that outlasts the retries come back as an Exchange with ``transport_error`` set, which the
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from conformance import contract, redaction, signing
+from conformance import contract, redaction, retry, signing
 from conformance.connection import Connections, Pending, Request, Response, SendError
 from conformance.exchange import BodyFormat, Exchange, ParsedBody, Transport
 
@@ -38,7 +38,6 @@ ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024  # a broken target cannot exhaust memory
 MAX_DEPTH = 64  # DescribeKeyPairs nests 5 levels; deeper documents are refused, not recursed into
 PROBE_TIMEOUT = 3.0
-MAX_BACKOFF = 5.0
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # V3 sends no Format: it asks with Accept. JSON is what the SDK asks for (IKP-T1), and what
 # a V3 request asks for unless the caller explicitly wants XML.
@@ -495,8 +494,9 @@ class Target:
         ``sign``: None signs when credentials exist (V1 for GET/POST_QUERY/POST_FORM unless the
         config says ``signature="none"``; V3 for Transport.V3); True requires credentials;
         False never signs. ``tamper`` (needs a signed request) spoils the signature for IKP-X3.
-        Throttling/ServiceUnavailable answers and connections that never opened are retried
-        ``config.retries`` times with exponential backoff, each attempt signed afresh.
+        Throttling/ServiceUnavailable answers (``retry.is_retryable``: any status) and
+        connections that never opened are retried ``config.retries`` times with exponential
+        backoff or the target's ``x-acs-retry-after`` (capped), each attempt signed afresh.
         """
         job = self._job(action, params, transport, body_format, sign, tamper)
         built = self._attempt(job)
@@ -577,9 +577,9 @@ class Target:
         parsed = parse_body(raw) if note is None else ParsedBody(None, error=note)
         code = parsed.fields.get("Code", "")
         transport_error = None
-        if status >= 400 and code.startswith(contract.RETRYABLE_CODE_PREFIXES):
+        if retry.is_retryable(job.action, status, parsed):
             if job.attempts < max_attempts:
-                self._backoff(job.attempts)
+                self._backoff(job.attempts, result.headers)
                 return None
             transport_error = (
                 f"gave up after {_attempts(job.attempts)}: {self.config.origin} kept answering "
@@ -630,8 +630,8 @@ class Target:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _backoff(self, attempt: int) -> None:
-        self._sleep(min(self.config.backoff * 2 ** (attempt - 1), MAX_BACKOFF))
+    def _backoff(self, attempt: int, headers: Mapping[str, str] | None = None) -> None:
+        self._sleep(retry.wait_before_next(attempt, self.config.backoff, headers))
 
     def _build(
         self,

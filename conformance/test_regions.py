@@ -10,7 +10,7 @@ from conformance.marks import requires
 from conformance.suite import Suite, simple_case
 from strategies import cases
 from strategies.case import Outcome
-from strategies.samples import Part, Validity, valid_part
+from strategies.samples import Part, Validity
 
 
 @requires("IKP-G1", "IKP-G2")
@@ -39,13 +39,12 @@ def test_region_rows(
     """Each RegionId rule once, deterministically (a quick run's ten draws may miss one):
     absent or empty -> MissingParameter; unknown -> a 4xx with a Code."""
     base = simple_case(ikp.unique_name("region"), ikp.region)
-    rest = valid_part({k: v for k, v in base.params.items() if k != cases.REGION_PARAM}, (), "base")
     if region is None or region == "":
         part = cases.missing_part(cases.REGION_PARAM, requirement, empty=region == "")
     else:
         part = Part({cases.REGION_PARAM: region}, Validity.INVALID, frozenset({Outcome.any_client_error()}),
                     (requirement,), "region:unknown")  # fmt: skip
-    ikp.expect_each_way(cases.combine([rest, part]))
+    ikp.expect_each_way(cases.recombine(base, part, without=(cases.REGION_PARAM,)))
 
 
 @requires("IKP-G3")
@@ -68,11 +67,4 @@ def test_known_resource_group(ikp: Suite, requirement_ids: tuple[str, ...], data
         ikp.unsupported_half("IKP-G3", "no --resource-group given: the 'known group' half was not checked")
         return
     base = data.draw(cases.valid_import_cases(ikp.region, ikp.prefix, None), label="case")
-    ikp.expect_each_way(
-        cases.combine(
-            [
-                valid_part(dict(base.params), base.requirements, "base"),
-                cases.known_resource_group_part(group),
-            ]
-        )
-    )
+    ikp.expect_each_way(cases.recombine(base, cases.known_resource_group_part(group)))

@@ -154,6 +154,7 @@ def record(kind: str, value: Any) -> dict[str, Any]:
             requirements=data["requirements"],
             profile=value.profile,
             description=value.description,
+            parts=data["parts"],
         )
     else:  # pragma: no cover - every KIND returns one of the three
         raise TypeError(type(value).__name__)

@@ -2,7 +2,9 @@
 
 Strategies build Cases; the oracle judges a response against ``Case.outcomes``; the
 report prints them. A Case knows why it is valid or invalid (its requirement IDs),
-so the oracle never re-derives that by validating the input again (DESIGN.md).
+so the oracle never re-derives that by validating the input again (DESIGN.md). It also
+knows which part of the request exercises which requirement (``Case.parts``), so that a
+wrong answer is charged to the part it contradicts (``conformance/attribution.py``).
 
 The outcomes assume a fresh name in a region with room to spare; the state model of
 the suite adjusts them for duplicates and the quota (IKP-N6, IKP-S1).
@@ -16,6 +18,14 @@ from enum import StrEnum
 from typing import Any
 
 from conformance.contract import MISSING_PARAMETER, ErrorRow
+
+
+class Validity(StrEnum):
+    """What the contract says about a part of a request."""
+
+    VALID = "valid"  # Core: accepted
+    INVALID = "invalid"  # Core: rejected with one of the part's rejections
+    PROFILE = "profile"  # accepted, or rejected with one of the part's rejections
 
 
 class OutcomeKind(StrEnum):
@@ -69,6 +79,31 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class CasePart:
+    """One part of a Case's request: which parameters it is about, what the contract says of
+    them, the requirement IDs it exercises and its rule label (``name:length-1``).
+
+    ``parameters`` names the request parameters of the part even when they are absent from
+    the request (``KeyPairName`` for ``name:absent``), so a ``MissingParameter`` naming one can
+    be traced back to it; a tag part lists its ``Tag.N.Key``/``Tag.N.Value`` parameters.
+    """
+
+    parameters: tuple[str, ...]
+    validity: Validity
+    requirements: tuple[str, ...]
+    rule: str
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (``Case.to_json``'s ``parts``)."""
+        return {
+            "parameters": list(self.parameters),
+            "validity": self.validity.value,
+            "requirements": list(self.requirements),
+            "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True)
 class Case:
     """One ImportKeyPair request and everything the suite knows about it.
 
@@ -76,6 +111,10 @@ class Case:
     ``RegionId``, ``ResourceGroupId``, ``Tag.N.Key``/``Tag.N.Value``); the target client
     adds ``Action``, ``Version``, ``Format`` and signatures. A parameter that is absent
     is absent from ``params`` (not ``None``).
+
+    ``requirements`` is what the request exercises (the union over the parts that decide its
+    outcome, plus what the state model adds); ``parts`` says which part exercises which
+    (empty for a hand-built case: a wrong answer is then charged to ``requirements``).
     """
 
     params: Mapping[str, str]
@@ -91,6 +130,12 @@ class Case:
     key_type: str | None = None  # the documented type name of the key, if any
     encoding: str | None = None  # openssh, rfc4716, pem-pkcs1, pem-spki, ...
     description: str = ""
+    parts: tuple[CasePart, ...] = ()
+    # What the state model knows about this request's name and region, as the requirement IDs
+    # of the rules that apply (IKP-N6 the name exists, IKP-N7 in another case or region, IKP-S1
+    # the region is full, IKP-S2 an import of the name was refused, IKP-X2 it was deleted),
+    # whether or not the case exercises them: attribution reads it (``TargetModel.adjust``).
+    state: tuple[str, ...] = ()
 
     def expects_success(self) -> bool:
         """True when success is among the acceptable outcomes."""
@@ -108,4 +153,6 @@ class Case:
             "type": self.key_type,
             "encoding": self.encoding,
             "description": self.description,
+            "parts": [p.to_json() for p in self.parts],
+            "state": list(self.state),
         }

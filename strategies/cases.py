@@ -20,6 +20,7 @@ for duplicates and the quota (IKP-N6, IKP-S1).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from hypothesis import strategies as st
@@ -63,6 +64,7 @@ def missing_part(param: str, requirement: str, *, empty: bool) -> Part:
         frozenset({Outcome.error(MISSING_PARAMETER, parameter=param)}),
         (requirement,),
         f"{param}:{'empty' if empty else 'absent'}",
+        about=(param,),
     )
 
 
@@ -181,6 +183,45 @@ def combine(parts: Sequence[Part | KeySample]) -> Case:
         key_type=key.key_type if key is not None else None,
         encoding=key.encoding if key is not None else None,
         description=", ".join(p.rule for p in plain if p.rule and not p.rule.startswith("region:known")),
+        parts=tuple(p.case_part() for p in plain),
+    )
+
+
+def valid_parts_of(case: Case, *, without: Sequence[str] = ()) -> list[Part]:
+    """The parts of a valid ``case`` again, except those about a parameter in ``without``, so a
+    test can swap one part and ``combine`` the rest with it while every part keeps its own
+    requirements (a wrong answer is then charged to the part it contradicts, not to a lump).
+    An entry of ``without`` ending in ``.`` is a prefix (``Tag.`` drops the tags).
+    Raises ValueError for a case with a part that is not valid (its rejections are not kept)."""
+    out: list[Part] = []
+    for part in case.parts:
+        if part.validity is not Validity.VALID:
+            raise ValueError(f"{part.rule} is not a valid part: only a valid case can be taken apart")
+        if any(p == w or (w.endswith(".") and p.startswith(w)) for p in part.parameters for w in without):
+            continue
+        params = {p: case.params[p] for p in part.parameters if p in case.params}
+        out.append(valid_part(params, part.requirements, part.rule))
+    return out
+
+
+def recombine(case: Case, *parts: Part | KeySample, without: Sequence[str] = ()) -> Case:
+    """``combine`` of the valid ``case``'s own parts (but those about ``without``) and ``parts``.
+
+    The kept key keeps what the case knew about it (fingerprints, type, encoding), so a test
+    that swaps the name, the region or the tags of a valid case still checks the fingerprint."""
+    new = combine([*valid_parts_of(case, without=without), *parts])
+    swapped = KEY_PARAM in without or any(
+        isinstance(p, KeySample) or KEY_PARAM in p.parameters() for p in parts
+    )
+    if swapped:
+        return new
+    success = new.expects_success()
+    return dataclasses.replace(
+        new,
+        fingerprints=dict(case.fingerprints) if success else {},
+        wrong_fingerprints=dict(case.wrong_fingerprints) if success else {},
+        key_type=case.key_type,
+        encoding=case.encoding,
     )
 
 

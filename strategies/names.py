@@ -171,6 +171,7 @@ def empty_name_part() -> Part:
         frozenset({Outcome.error(MISSING_PARAMETER, parameter=PARAM), MALFORMED_NAME}),
         ("IKP-N1",),
         "name:empty",
+        about=(PARAM,),
     )
 
 
@@ -182,6 +183,7 @@ def absent_name_part() -> Part:
         frozenset({Outcome.error(MISSING_PARAMETER, parameter=PARAM)}),
         ("IKP-N1",),
         "name:absent",
+        about=(PARAM,),
     )
 
 

@@ -11,30 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from conformance.contract import INVALID_PUBLIC_KEY_BODY
-from strategies.case import Outcome
+from strategies.case import CasePart, Outcome, Validity
+
+__all__ = ["MALFORMED_KEY", "SUCCESS", "KeySample", "Part", "Validity", "valid_part"]
 
 SUCCESS = Outcome.success()
 MALFORMED_KEY = Outcome.error(INVALID_PUBLIC_KEY_BODY)
-
-
-class Validity(StrEnum):
-    """What the contract says about a part."""
-
-    VALID = "valid"  # Core: accepted
-    INVALID = "invalid"  # Core: rejected with one of the part's rejections
-    PROFILE = "profile"  # accepted, or rejected with one of the part's rejections
 
 
 @dataclass(frozen=True)
 class Part:
     """Some request parameters and what the contract says about them.
 
-    An absent parameter is absent from ``params``. ``rule`` is a short label of what the part
-    is (``name:length-1``, ``key:truncated-at-boundary``, ...)."""
+    An absent parameter is absent from ``params``; ``about`` then names it (a part for
+    ``KeyPairName`` absent is still about ``KeyPairName``). ``rule`` is a short label of what
+    the part is (``name:length-1``, ``key:truncated-at-boundary``, ...)."""
 
     params: Mapping[str, str]
     validity: Validity
@@ -42,6 +36,15 @@ class Part:
     requirements: tuple[str, ...]
     rule: str
     profile: str | None = None
+    about: tuple[str, ...] = ()
+
+    def parameters(self) -> tuple[str, ...]:
+        """The parameters this part is about: ``about`` and every parameter it sends."""
+        return tuple(dict.fromkeys((*self.about, *self.params)))
+
+    def case_part(self) -> CasePart:
+        """What a ``Case`` keeps of this part (for blaming a wrong answer on it)."""
+        return CasePart(self.parameters(), self.validity, self.requirements, self.rule)
 
     def outcomes(self) -> frozenset[Outcome]:
         """The acceptable outcomes if this part were the only thing the request tested."""
@@ -89,4 +92,5 @@ class KeySample:
             self.requirements,
             f"key:{self.rule}",
             self.profile,
+            ("PublicKeyBody",),
         )

@@ -22,7 +22,7 @@ from oracle_helpers import (
 from conformance import contract
 from conformance.exchange import BodyFormat, Exchange
 from conformance.oracle import ExpectedKeyPair, judge_delete, judge_describe, judge_race
-from conformance.verdict import Status
+from conformance.verdict import Observation, Status
 
 RG = contract.DEFAULT_RESOURCE_GROUP
 WANT = {"Key-1": ExpectedKeyPair("Key-1", FP, RG, {"env": "test", "empty": ""})}
@@ -121,6 +121,58 @@ def test_system_tags_and_unchecked_group_are_ignored() -> None:
     assert verdict.status is Status.PASS, verdict.reasons
 
 
+@pytest.mark.parametrize(
+    ("listed", "form"), [(FP, "colon-separated"), (FP.replace(":", ""), "no colons")], ids=["colons", "bare"]
+)
+def test_describe_accepts_either_fingerprint_form_and_records_it(listed: str, form: str) -> None:
+    """IKP-X1 with IKP-R2: the listing may write the imported fingerprint with or without colons,
+    whichever form ImportKeyPair used."""
+    for imported in (FP, FP.replace(":", "")):
+        want = {"Key-1": replace(WANT["Key-1"], fingerprint=imported)}
+        verdict = judge_describe(
+            describe_json(_item(KeyPairFingerPrint=listed)), region=REGION, expected=want
+        )
+        assert verdict.status is Status.PASS, verdict.reasons
+        assert Observation("IKP-X1", "fingerprint form in DescribeKeyPairs", form) in verdict.observations
+
+
+@pytest.mark.parametrize(
+    "listed", [FP.upper(), FP.replace(":", "").upper(), "MD5:" + FP, FP[:-2] + "00"], ids=str
+)
+def test_describe_still_refuses_another_fingerprint(listed: str) -> None:
+    verdict = judge_describe(describe_json(_item(KeyPairFingerPrint=listed)), region=REGION, expected=WANT)
+    assert charged(verdict) == {"IKP-X1"} and "fingerprint" in verdict.reasons[0]
+
+
+@pytest.mark.parametrize(("group", "reading"), [("", "empty"), ("rg-acfmdefault123", "a default group")])
+def test_a_key_pair_imported_without_a_group_may_be_listed_in_any(group: str, reading: str) -> None:
+    want = {"Key-1": replace(WANT["Key-1"], resource_group=None)}
+    verdict = judge_describe(describe_json(_item(ResourceGroupId=group)), region=REGION, expected=want)
+    assert verdict.status is Status.PASS, verdict.reasons
+    question = "resource group of a key pair imported without one"
+    assert Observation("IKP-X1", question, reading) in verdict.observations
+
+
+@pytest.mark.parametrize("system_key", ["acs:rm:rgId", "aliyun-created-by", "ACS:ecs:owner", "Aliyun.x"])
+def test_system_tags_may_be_listed_besides_the_sent_ones(system_key: str) -> None:
+    tags = {"Tag": [*_item()["Tags"]["Tag"], {"TagKey": system_key, "TagValue": "anything"}]}
+    verdict = judge_describe(describe_json(_item(Tags=tags)), region=REGION, expected=WANT)
+    assert verdict.status is Status.PASS, verdict.reasons
+
+
+def test_a_sent_tag_missing_or_changed_or_an_extra_user_tag_fails_x1() -> None:
+    system = {"TagKey": "acs:rm:rgId", "TagValue": RG}
+    only_env = {"Tag": [{"TagKey": "env", "TagValue": "test"}, system]}
+    missing = judge_describe(describe_json(_item(Tags=only_env)), region=REGION, expected=WANT)
+    assert charged(missing) == {"IKP-X1"} and "without the tags {'empty': ''}" in missing.reasons[0]
+    changed_tags = {"Tag": [{"TagKey": "env", "TagValue": "prod"}, {"TagKey": "empty", "TagValue": ""}]}
+    changed = judge_describe(describe_json(_item(Tags=changed_tags)), region=REGION, expected=WANT)
+    assert "tag 'env' = 'prod', imported with 'test'" in changed.reasons[0]
+    extra_tags = {"Tag": [*_item()["Tags"]["Tag"], {"TagKey": "owner", "TagValue": "x"}]}
+    extra = judge_describe(describe_json(_item(Tags=extra_tags)), region=REGION, expected=WANT)
+    assert charged(extra) == {"IKP-X1"} and "['owner']" in extra.reasons[0]
+
+
 def test_body_without_key_pairs_fails_x1() -> None:
     ex = exchange(200, json.dumps({"RequestId": REQUEST_ID, "KeyPairs": ["Key-1"]}))
     assert charged(judge_describe(ex, region=REGION, expected=WANT)) == {"IKP-X1"}
@@ -168,6 +220,23 @@ def test_delete_failures_fail_x2(ex: Exchange) -> None:
     assert charged(judge_delete(ex)) == {"IKP-X2"}
 
 
+def test_delete_success_with_extra_fields_passes_but_a_200_error_body_fails() -> None:
+    """Extra fields are allowed in a success (a Code among them); the error shape (Code and
+    Message) in a 200 is still an error body."""
+    extra = _delete(json.dumps({"RequestId": REQUEST_ID, "Code": "200", "Success": True}))
+    assert judge_delete(extra).passed
+    error_200 = error_json(contract.INVALID_KEY_PAIR_NAMES, status=200)
+    assert charged(judge_delete(replace(error_200, action=contract.ACTION_DELETE))) == {"IKP-X2"}
+
+
+@pytest.mark.parametrize("status", [400, 403, 429, 503])
+def test_describe_and_delete_throttled_whatever_the_status_is_error(status: int) -> None:
+    throttled = error_json(contract.THROTTLING, status=status, Code="Throttling.User")
+    assert judge_delete(replace(throttled, action=contract.ACTION_DELETE)).status is Status.ERROR
+    listing = replace(throttled, action=contract.ACTION_DESCRIBE)
+    assert judge_describe(listing, region=REGION, expected=WANT).status is Status.ERROR
+
+
 def test_delete_unsupported_and_throttled() -> None:
     assert judge_delete(_delete("", status=404)).status is Status.UNSUPPORTED
     assert judge_delete(error_json(contract.THROTTLING)).status is Status.ERROR
@@ -213,29 +282,61 @@ def test_xml_with_a_doctype_is_not_expanded() -> None:
 # -- IKP-S3: concurrent batches ------------------------------------------------------------------
 
 
+EXISTS_ANSWER = error_json(contract.KEY_PAIR_ALREADY_EXISTS)
+QUOTA_ANSWER = error_json(contract.QUOTA_EXCEEDED)
+
+
 def test_race_for_one_name_needs_exactly_one_winner() -> None:
-    exists = error_json(contract.KEY_PAIR_ALREADY_EXISTS)
-    win = success_json()
-    assert judge_race([win, exists, exists]).passed
-    two = judge_race([win, win, exists])
-    assert charged(two) == {"IKP-S3"} and "2 succeeded, expected 1" in two.reasons[0]
-    none = judge_race([exists, exists])
-    assert charged(none) == {"IKP-S3"}
-    other = judge_race([win, error_json(contract.INTERNAL_ERROR)])
+    win, exists = success_json(), EXISTS_ANSWER
+    names = ["Key-1"] * 3
+    assert judge_race([win, exists, exists], names, room=10).passed
+    two = judge_race([win, win, exists], names, room=10)
+    assert charged(two) == {"IKP-S3"}
+    assert any("2 succeeded, expected exactly 1" in r for r in two.reasons)
+    assert any("imported more than once" in r for r in two.reasons)
+    none = judge_race([exists, exists], names[:2], room=10)
+    assert charged(none) == {"IKP-S3"} and "0 succeeded, expected exactly 1" in none.reasons[0]
+    other = judge_race([win, error_json(contract.INTERNAL_ERROR)], names[:2], room=10)
     assert "500 InternalError" in other.reasons[0]
 
 
+def test_race_for_one_name_refuses_quota_exceeded_while_the_region_has_room() -> None:
+    """IKP-S3 exact: the losers get KeyPair.AlreadyExist, not QuotaExceed, when slots are free."""
+    verdict = judge_race([success_json(), QUOTA_ANSWER, EXISTS_ANSWER], ["Key-1"] * 3, room=10)
+    assert charged(verdict) == {"IKP-S3"}
+    assert "403 QuotaExceed.KeyPair where 400 KeyPair.AlreadyExist applies" in verdict.reasons[0]
+
+
+def test_race_for_one_name_in_a_full_region_is_all_quota_exceeded() -> None:
+    assert judge_race([QUOTA_ANSWER, QUOTA_ANSWER], ["Key-1"] * 2, room=0).passed
+    assert charged(judge_race([EXISTS_ANSWER, QUOTA_ANSWER], ["Key-1"] * 2, room=0)) == {"IKP-S3"}
+    assert charged(judge_race([success_json(), QUOTA_ANSWER], ["Key-1"] * 2, room=0)) == {"IKP-S3"}
+
+
+def test_race_for_the_last_slot_lets_a_loser_get_either_error() -> None:
+    """One slot, one name: the winner takes the name and fills the region; both errors apply."""
+    names = ["Key-1"] * 3
+    assert judge_race([success_json(), EXISTS_ANSWER, QUOTA_ANSWER], names, room=1).passed
+
+
 def test_race_at_the_quota_never_exceeds_the_free_slots() -> None:
-    quota = error_json(contract.QUOTA_EXCEEDED)
-    win = success_json()
-    assert judge_race([win, win, quota], room=2).passed
-    assert judge_race([win, win], room=5).passed
-    assert charged(judge_race([win, win, win], room=2)) == {"IKP-S3"}
-    assert charged(judge_race([win, quota, quota], room=2)) == {"IKP-S3"}  # refused with a free slot
+    win, quota = success_json(), QUOTA_ANSWER
+    assert judge_race([win, win, quota], ["a", "b", "c"], room=2).passed
+    assert judge_race([win, win], ["a", "b"], room=5).passed
+    assert charged(judge_race([win, win, win], ["a", "b", "c"], room=2)) == {"IKP-S3"}
+    refused = judge_race([win, quota, quota], ["a", "b", "c"], room=2)  # refused with a free slot
+    assert charged(refused) == {"IKP-S3"} and "1 succeeded, expected exactly 2" in refused.reasons[0]
+    exists = judge_race([win, win, EXISTS_ANSWER], ["a", "b", "c"], room=2)  # 'c' never existed
+    assert "400 KeyPair.AlreadyExist where 403 QuotaExceed.KeyPair applies" in exists.reasons[0]
+
+
+def test_race_needs_one_name_per_exchange() -> None:
+    with pytest.raises(ValueError, match="2 exchanges but 1 names"):
+        judge_race([success_json(), EXISTS_ANSWER], ["a"], room=1)
 
 
 def test_race_with_a_lost_answer_is_error() -> None:
-    verdict = judge_race([success_json(), exchange(None, transport_error="timeout")])
+    verdict = judge_race([success_json(), exchange(None, transport_error="timeout")], ["a", "a"], room=1)
     assert verdict.status is Status.ERROR
 
 

@@ -33,7 +33,7 @@ def _import(model: TargetModel, name: str, region: str = REGION) -> Case:
 def test_a_fresh_name_keeps_the_case_outcomes() -> None:
     model = TargetModel()
     case = valid_case("Key-1")
-    assert model.expected(case) == frozenset({SUCCESS})
+    assert model.adjust(case).outcomes == frozenset({SUCCESS})
     assert model.adjust(case) == case
 
 
@@ -41,7 +41,7 @@ def test_a_duplicate_in_the_region_becomes_already_exist() -> None:
     model = TargetModel()
     _import(model, "Key-1")
     case = valid_case("Key-1")
-    assert model.expected(case) == frozenset({EXISTS})
+    assert model.adjust(case).outcomes == frozenset({EXISTS})
     adjusted = model.adjust(case)
     assert adjusted.requirements == ("IKP-N2", "IKP-N6")
     assert adjusted.profile is None
@@ -53,7 +53,7 @@ def test_an_invalid_request_with_a_duplicate_name_may_get_either_error() -> None
     model = TargetModel()
     _import(model, "Key-1")
     case = error_case(contract.INVALID_PUBLIC_KEY_BODY, name="Key-1", requirements=("IKP-K3",))
-    assert model.expected(case) == frozenset({Outcome.error(contract.INVALID_PUBLIC_KEY_BODY), EXISTS})
+    assert model.adjust(case).outcomes == frozenset({Outcome.error(contract.INVALID_PUBLIC_KEY_BODY), EXISTS})
 
 
 def test_quota_edge_499_succeeds_and_500_is_quota_exceeded() -> None:
@@ -89,8 +89,8 @@ def test_full_region_and_duplicate_name_accept_either_error() -> None:
 def test_regions_are_independent() -> None:
     model = TargetModel(quota=1)
     _import(model, "Key-1", REGION)
-    assert model.expected(valid_case("Key-2", REGION)) == frozenset({QUOTA})
-    assert model.expected(valid_case("Key-2", OTHER_REGION)) == frozenset({SUCCESS})
+    assert model.adjust(valid_case("Key-2", REGION)).outcomes == frozenset({QUOTA})
+    assert model.adjust(valid_case("Key-2", OTHER_REGION)).outcomes == frozenset({SUCCESS})
     assert model.count(OTHER_REGION) == 0
 
 
@@ -154,10 +154,10 @@ def test_deletes_free_the_slot_and_the_name() -> None:
     model = TargetModel(quota=2)
     _import(model, "Key-1")
     _import(model, "Key-2")
-    assert model.expected(valid_case("Key-3")) == frozenset({QUOTA})
+    assert model.adjust(valid_case("Key-3")).outcomes == frozenset({QUOTA})
     model.deleted(REGION, ["Key-1"])
     assert model.count(REGION) == 1
-    assert model.expected(valid_case("Key-3")) == frozenset({SUCCESS})
+    assert model.adjust(valid_case("Key-3")).outcomes == frozenset({SUCCESS})
     again = model.adjust(valid_case("Key-1"))
     assert again.outcomes == frozenset({SUCCESS})
     assert "IKP-X2" in again.requirements
@@ -170,17 +170,17 @@ def test_lost_answers_make_the_name_uncertain() -> None:
     model.observe(case, exchange(None, transport_error="read timeout"))
     assert model.created() == [(REGION, "Key-1")]  # cleanup must try it
     assert model.count(REGION) == 0
-    assert model.expected(case) == frozenset({SUCCESS, EXISTS})
+    assert model.adjust(case).outcomes == frozenset({SUCCESS, EXISTS})
     model.observe(case, error_json(contract.KEY_PAIR_ALREADY_EXISTS))
     assert model.count(REGION) == 1
-    assert model.expected(case) == frozenset({EXISTS})
+    assert model.adjust(case).outcomes == frozenset({EXISTS})
 
 
 def test_uncertain_imports_near_the_quota_allow_quota_exceeded() -> None:
     model = TargetModel(quota=2)
     _import(model, "Key-1")
     model.observe(valid_case("Key-2"), error_json(contract.INTERNAL_ERROR))
-    assert model.expected(valid_case("Key-3")) == frozenset({SUCCESS, QUOTA})
+    assert model.adjust(valid_case("Key-3")).outcomes == frozenset({SUCCESS, QUOTA})
 
 
 def test_throttling_stores_nothing() -> None:
@@ -194,8 +194,8 @@ def test_preexisting_key_pairs_count_and_collide() -> None:
     model = TargetModel(quota=5)
     model.preexisting(REGION, 3, names=["Theirs"])
     assert model.count(REGION) == 3
-    assert model.exists(REGION, "Theirs")
-    assert model.expected(valid_case("Theirs")) == frozenset({EXISTS})
+    assert "Theirs" in model.names(REGION)
+    assert model.adjust(valid_case("Theirs")).outcomes == frozenset({EXISTS})
     assert model.created() == []  # never cleaned up: the suite did not create it
     with pytest.raises(ValueError):
         model.preexisting(REGION, 0, names=["a"])
@@ -206,7 +206,7 @@ def test_cases_without_a_region_or_name_are_unchanged() -> None:
     _import(model, "Key-1")
     case = Case({"KeyPairName": "Key-1"}, frozenset({Outcome.error(contract.MISSING_PARAMETER,
                 parameter="RegionId")}), ("IKP-G1",))  # fmt: skip
-    assert model.expected(case) == case.outcomes
+    assert model.adjust(case).outcomes == case.outcomes
 
 
 # -- the model against a simulated target that picks its own IKP-N7 readings --------------------
@@ -315,6 +315,17 @@ def test_race_near_the_quota_allows_quota_exceeded() -> None:
     assert all(c.outcomes == frozenset({SUCCESS}) for c in calm)
 
 
+def test_racers_for_one_name_hope_for_one_slot() -> None:
+    """IKP-S3 exact: one name needs one slot, so QuotaExceed is no alternative while one is free."""
+    model = TargetModel(quota=3)
+    model.preexisting(REGION, 2)  # one slot left, eight racers for one name
+    racers = model.race([valid_case("Key-1")] * 8)
+    assert all(c.outcomes == frozenset({SUCCESS, EXISTS}) for c in racers)
+    model.preexisting(REGION, 3)  # full: the model's adjust already refuses every racer
+    full = model.race([valid_case("Key-1")] * 2)
+    assert all(c.outcomes == frozenset({QUOTA}) for c in full)  # nobody can win the name
+
+
 def test_race_keeps_history_adjustments() -> None:
     model = TargetModel()
     _import(model, "Key-1")
@@ -344,7 +355,7 @@ def test_threads_racing_through_model_and_oracle() -> None:
     for case, ex in zip(racers, exchanges, strict=True):
         assert judge_import(case, ex).passed
         model.observe(case, ex)
-    assert judge_race(exchanges).passed
+    assert judge_race(exchanges, ["Key-x"] * len(exchanges), room=model.quota).passed
     assert model.created() == [(REGION, "Key-x")]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance import contract, signing
+from conformance import contract, oracle, retry, signing
 from conformance.exchange import BodyFormat, Transport
 from conformance.target import (
     MAX_RESPONSE_BYTES,
@@ -23,6 +23,8 @@ from conformance.target import (
     parse_body,
     probe_url,
 )
+from conformance.verdict import Status
+from strategies.case import Case, Outcome
 
 from .conftest import Received, RecordingServer, Reply, json_reply
 from .independent import v1_expected_signature, v3_expected_authorization
@@ -359,13 +361,64 @@ def test_service_unavailable_then_success(server: RecordingServer) -> None:
     [
         json_reply(400, Code="InvalidParameter"),
         json_reply(500, Code="InternalError"),
-        json_reply(200, Code="Throttling"),  # a 200 is judged, not retried (IKP-T4)
+        json_reply(503, Code="ServiceUnavailable.Maintenance"),  # CONTRACT.md: exactly ServiceUnavailable
+        # A 200 with the success fields is a success (IKP-R1), whatever extra Code it carries.
+        json_reply(200, KeyPairName="k", KeyPairFingerPrint="aa" * 16, Code="Throttling"),
     ],
+    ids=["invalid-parameter", "internal-error", "unavailable-suffix", "success-with-code"],
 )
 def test_other_answers_are_not_retried(server: RecordingServer, reply: Reply) -> None:
     server.responder = lambda r: reply
     ex = make(server.url, retries=3).import_key_pair(BUSINESS)
     assert len(server.received) == 1 and ex.attempts == 1 and ex.transport_error is None
+
+
+@pytest.mark.parametrize("status", [200, 400, 403, 429, 503])
+@pytest.mark.parametrize(
+    "code", ["Throttling", "Throttling.User", "Rejected.Throttling", "ServiceUnavailable"]
+)
+def test_retryable_codes_are_retried_whatever_the_status(
+    server: RecordingServer, status: int, code: str
+) -> None:
+    """CONTRACT.md: any Code containing Throttling, or ServiceUnavailable, whatever its HTTP
+    status (real ECS uses 400, 403, 429 and 503; a 200 error body too), bounded, then ERROR."""
+    server.responder = lambda r: json_reply(status, Code=code, Message="slow down")
+    sleeps: list[float] = []
+    target = Target(TargetConfig(server.url, retries=2, backoff=0.1), sleep=sleeps.append)
+    ex = target.import_key_pair(BUSINESS)
+    assert len(server.received) == 3 and ex.attempts == 3
+    assert ex.transport_error is not None and code in ex.transport_error
+    assert sleeps == pytest.approx([0.1, 0.2])
+    assert oracle.judge_import(_any_case(), ex).status is Status.ERROR
+
+
+def _any_case() -> Case:
+    return Case(dict(BUSINESS), frozenset({Outcome.success(), Outcome.any_client_error()}), ("IKP-N2",))
+
+
+@pytest.mark.parametrize(
+    ("header", "waits"),
+    [
+        ("250", [0.25, 0.25]),  # milliseconds, as tea-openapi/darabonba read it
+        ("60000", [retry.MAX_WAIT, retry.MAX_WAIT]),  # capped
+        ("0", [0.1, 0.2]),  # not positive: exponential backoff
+        ("-5", [0.1, 0.2]),
+        ("soon", [0.1, 0.2]),
+        ("1.5", [0.1, 0.2]),  # not an integer
+    ],
+)
+def test_a_positive_integer_retry_after_is_honoured_within_the_cap(
+    server: RecordingServer, header: str, waits: list[float]
+) -> None:
+    def throttled(r: object) -> Reply:
+        status, headers, body = json_reply(429, Code="Throttling.User")
+        return status, {**headers, "x-acs-retry-after": header}, body
+
+    server.responder = throttled
+    sleeps: list[float] = []
+    target = Target(TargetConfig(server.url, retries=2, backoff=0.1), sleep=sleeps.append)
+    ex = target.import_key_pair(BUSINESS)
+    assert ex.attempts == 3 and sleeps == pytest.approx(waits)
 
 
 def test_connection_refused_is_reported_naming_the_url(refused_url: str) -> None:
