@@ -83,6 +83,9 @@ def pytest_configure(config: pytest.Config) -> None:
             "target": config.getoption("target") or "bundled reference server",
             "regions": [config.getoption("region"), config.getoption("other_region")],
             "seed": _seed_text(config),
+            # Everything a run sends is the same for the same seed but this (CONTRACT.md,
+            # "A run is reproducible"): print it so that two runs can be compared.
+            "name_prefix": run_prefix(config),
             "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         }
     )
@@ -95,6 +98,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"ikp: target {target}",
         f"ikp: regions {config.getoption('region')} (other: {config.getoption('other_region')})",
         f"ikp: hypothesis profile {profiles.current_profile_name()}, seed {_seed_text(config)}",
+        f"ikp: name prefix {run_prefix(config)} (xdist workers add wN before the '-')",
     ]
 
 
@@ -141,7 +145,11 @@ def _seed_text(config: pytest.Config) -> str:
 
 
 def run_prefix(config: pytest.Config) -> str:
-    """A per-run (and per-xdist-worker) name prefix: starts with a letter, legal in every name."""
+    """A per-run (and per-xdist-worker) name prefix: starts with a letter, legal in every name.
+
+    The one random part of what a run sends besides signatures, nonces and timestamps: it
+    keeps runs on a shared account apart, and always has the same length (``ikp``, 8 hex
+    digits, the worker id, ``-``), so the names drawn after it do not depend on it."""
     workerinput = getattr(config, "workerinput", {})
     worker = str(workerinput.get("workerid", "")).replace("gw", "w")
     return f"ikp{workerinput.get('ikp_token', _RUN_TOKEN)}{worker}-"

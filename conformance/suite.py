@@ -10,13 +10,23 @@ carries the per-run prefix or is recorded when created; only recorded names and 
 under this run's prefix are ever deleted, after each test and in a final sweep (also after
 failures and Ctrl-C, since the sweep runs in the session fixture's teardown). Against a
 target without DeleteKeyPairs the names stay and the report lists them.
+
+Reproducibility (CONTRACT.md, "A run is reproducible"): nothing that shapes a request is
+drawn at random here. Fresh names come from a counter per test (``unique_name``, ``freshen``),
+the keys of ``simple_case`` from a counter of seeds (``fresh_seed``), and every loop over
+regions or names is sorted, so the same seed and target behaviour give the same requests
+apart from the per-run prefix, signatures, nonces and timestamps. Only the bundled server's
+throwaway credentials are random.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import itertools
 import os
 import secrets
+import string
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -27,7 +37,6 @@ import pytest
 from hypothesis import strategies as st
 
 from conformance import contract, oracle
-from conformance import model as model_mod
 from conformance.exchange import BodyFormat, Exchange, Transport
 from conformance.model import TargetModel
 from conformance.reproduce import command_for
@@ -46,8 +55,9 @@ from strategies.samples import Part, Validity, valid_part
 # sends are not attempted (so Hypothesis cannot spend minutes shrinking against a dead
 # target) and pytest stops after the current test.
 MAX_CONSECUTIVE_TRANSPORT_ERRORS = 5
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 FRESHEN_ATTEMPTS = 1000
+# ``freshen`` rewrites at most this many letters and digits at the end of a taken name.
+FRESHEN_WINDOW = 8
 # A long Hypothesis test deletes what it created once fewer slots than this are left, so
 # that valid cases keep meaning "success" (the quota tests switch this off).
 AUTO_CLEANUP_ROOM = 50
@@ -68,10 +78,44 @@ EACH_WAY = (
 )
 
 
+def current_test_id() -> str:
+    """The running test's node id (pytest sets it in the environment)."""
+    return os.environ.get("PYTEST_CURRENT_TEST", "session").rsplit(" (", 1)[0]
+
+
+class PerTestCounters:
+    """One counter per conformance test (by its node id without the directory part), and a
+    salt per test: what a test sends then depends on that test alone, not on which tests ran
+    before it in this process (a ``-k`` replay, an xdist worker's share of the tests)."""
+
+    def __init__(self) -> None:
+        self._counters: dict[str, itertools.count[int]] = {}
+        self._lock = threading.Lock()
+
+    def next(self) -> tuple[int, int]:
+        """(the running test's salt, its next number)."""
+        test = current_test_id().rsplit("/", 1)[-1]
+        with self._lock:
+            counter = self._counters.setdefault(test, itertools.count())
+            number = next(counter)
+        return int.from_bytes(hashlib.sha256(test.encode()).digest()[:3], "big"), number
+
+
+_SEEDS = PerTestCounters()
+
+
+def fresh_seed() -> bytes:
+    """The next 16-byte key seed of the running test: a counter, not randomness, so that the
+    same Hypothesis seed replays the same requests (CONTRACT.md, "A run is reproducible")."""
+    salt, number = _SEEDS.next()
+    return hashlib.sha256(b"ikp-simple-case:%d:%d" % (salt, number)).digest()[:16]
+
+
 def simple_case(name: str, region: str, seed: bytes | None = None) -> Case:
     """A valid import of an RSA-1024 key under ``name`` (no tags, no group): the cheapest
-    valid request, for the state tests that send hundreds of them."""
-    key = rsa_key(rsa_modulus(1024, seed or secrets.token_bytes(16)))
+    valid request, for the state tests that send hundreds of them. Without ``seed`` the key
+    comes from ``fresh_seed`` (a new key per call, the same ones in every run)."""
+    key = rsa_key(rsa_modulus(1024, seed if seed is not None else fresh_seed()))
     sample = key_sample(
         key, openssh_line(key.key_type, key.blob.data), encoding="openssh", validity=Validity.VALID,
         requirements=("IKP-K2", "IKP-R2"), rule="rsa-1024",
@@ -79,6 +123,44 @@ def simple_case(name: str, region: str, seed: bytes | None = None) -> Case:
     return combine(
         [valid_part({"KeyPairName": name}, NAME_REQUIREMENTS, "name"), sample, region_part(region)]
     )
+
+
+_CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+
+
+def _class_of(char: str) -> str | None:
+    """The alphabet ``freshen`` may move ``char`` in (its case of ASCII letters, or the
+    digits); None for any other character, which ``freshen`` leaves alone."""
+    return next((alphabet for alphabet in _CLASSES if char in alphabet), None)
+
+
+def _window(name: str, start: int) -> list[int]:
+    """The positions ``rewritten_tail`` may change: the last ``FRESHEN_WINDOW`` ASCII letters
+    and digits of ``name`` at or after ``start``."""
+    return [i for i in range(start, len(name)) if _class_of(name[i])][-FRESHEN_WINDOW:]
+
+
+def tail_capacity(name: str, start: int) -> int:
+    """How many distinct names ``rewritten_tail`` makes of ``name`` (``name`` itself included)."""
+    capacity = 1
+    for i in _window(name, start):
+        capacity *= len(_class_of(name[i]) or "")
+    return capacity
+
+
+def rewritten_tail(name: str, start: int, number: int) -> str:
+    """``name`` with ``number`` (0 < number < ``tail_capacity``) added, digit by digit in mixed
+    radix with the last position least significant, to its last ``FRESHEN_WINDOW`` ASCII
+    letters and digits at or after ``start``, each moved within its own class. The length and
+    the case and class of every character are kept; ``:``, ``_``, ``-``, ``.`` and non-ASCII
+    letters are not touched. Distinct ``number`` give names that differ in every case."""
+    chars = list(name)
+    rest = number
+    for i in reversed(_window(name, start)):
+        alphabet = _class_of(name[i]) or ""
+        rest, digit = divmod(rest, len(alphabet))
+        chars[i] = alphabet[(alphabet.index(name[i]) + digit) % len(alphabet)]
+    return "".join(chars)
 
 
 class TargetGone(Exception):
@@ -100,11 +182,6 @@ class Capabilities:
             "DeleteKeyPairs": self.delete,
             "signature checks": bool(self.signatures_checked),
         }
-
-
-def current_test_id() -> str:
-    """The running test's node id (pytest sets it in the environment)."""
-    return os.environ.get("PYTEST_CURRENT_TEST", "session").rsplit(" (", 1)[0]
 
 
 class Suite:
@@ -129,6 +206,7 @@ class Suite:
         self.capabilities = Capabilities()
         self._lock = threading.Lock()
         self._consecutive_errors = 0
+        self._numbers = PerTestCounters()
         self._auto_cleanup = True
         self.gone: str | None = None
 
@@ -165,16 +243,33 @@ class Suite:
         """Valid, Profile and invalid requests (``strategies.cases.import_cases``)."""
         return cases.import_cases(self.region, self.prefix, self.known_resource_group, **kw)
 
+    def _next_number(self) -> tuple[int, int]:
+        """(salt, number) from the running test's counter: names are numbered, never drawn at
+        random (CONTRACT.md, "A run is reproducible"), and per test (``PerTestCounters``)."""
+        return self._numbers.next()
+
     def unique_name(self, label: str = "") -> str:
-        """A fresh name under this run's prefix (letters, digits and '-' only)."""
-        return f"{self.prefix}{label}{secrets.token_hex(4)}"[: contract.NAME_MAX_LENGTH]
+        """A fresh name under this run's prefix (letters, digits and '-' only): the prefix,
+        ``label``, the running test's salt (6 hex digits) and its counter (4 or more), skipping
+        any name the model knows (in any region, in any case)."""
+        for _ in range(FRESHEN_ATTEMPTS):
+            salt, number = self._next_number()
+            name = f"{self.prefix}{label}{salt:06x}{number:04x}"[: contract.NAME_MAX_LENGTH]
+            if not self.model.taken(name):
+                break
+        return name
 
     def freshen(self, case: Case, avoid: frozenset[str] = frozenset()) -> Case:
         """``case`` with a name no key pair of this run has (in any region, in any case), if
         success is among its outcomes: Hypothesis replays names across examples, and a
-        replayed name would test IKP-N6 instead of what the case was drawn for. The tail of
-        the name is redrawn from ASCII letters, so length and every character rule hold.
-        ``avoid``: lower-cased names about to be sent alongside (taken too)."""
+        replayed name would test IKP-N6 instead of what the case was drawn for.
+
+        The new name is the drawn one with a number from the run counter written into the
+        last letters and digits after the prefix (``rewritten_tail``): the same length, every
+        character of the same class, so every name rule the draw exercised still holds, and
+        the same calls in the same order give the same names. Only when every such rewrite is
+        taken does the name grow by a letter. ``avoid``: lower-cased names about to be sent
+        alongside (taken too)."""
         name = case.params.get("KeyPairName")
         if not name or not case.expects_success():
             return case
@@ -184,20 +279,26 @@ class Suite:
 
         if not taken(name):
             return case
-        keep = max(len(self.prefix) if name.startswith(self.prefix) else 1, len(name) - 8)
-        for attempt in range(FRESHEN_ATTEMPTS):
-            if not taken(name):
+        # Never rewrite the prefix (a Profile name may put a character before it) nor the
+        # first character (the one IKP-N3 judges).
+        at = name.lower().find(self.prefix.lower())
+        start = at + len(self.prefix) if at >= 0 else 1
+        salt, number = self._next_number()
+        base = salt * 65536 + number
+        attempts = 0
+        while attempts < FRESHEN_ATTEMPTS:
+            capacity = tail_capacity(name, start)
+            for offset in range(min(capacity - 1, FRESHEN_ATTEMPTS - attempts)):
+                attempts += 1
+                candidate = rewritten_tail(name, start, 1 + (base + offset) % (capacity - 1))
+                if not taken(candidate):
+                    return dataclasses.replace(case, params=dict(case.params, KeyPairName=candidate))
+            if len(name) >= contract.NAME_MAX_LENGTH:
                 break
-            if attempt and attempt % 16 == 0:  # few free characters and all taken: make room
-                if len(name) < contract.NAME_MAX_LENGTH:
-                    name += secrets.choice(_LETTERS)
-                else:
-                    keep = max(1, keep - 1)
-            tail = "".join(secrets.choice(_LETTERS) for _ in range(len(name) - keep))
-            name = name[:keep] + tail
-        else:
-            return case  # cannot happen in practice; the model then expects AlreadyExist
-        return dataclasses.replace(case, params=dict(case.params, KeyPairName=name))
+            name += "a"  # every rewrite of this length is taken: make room
+            if not taken(name):
+                return dataclasses.replace(case, params=dict(case.params, KeyPairName=name))
+        return case  # cannot happen in practice; the model then expects AlreadyExist
 
     # -- the data flow of one request ----------------------------------------------------------
     def send_import(
@@ -318,7 +419,7 @@ class Suite:
         test. Returns the GET exchange."""
         (transport, body_format), *others = EACH_WAY
         first = self.expect(case, transport=transport, body_format=body_format)
-        over_transport = dataclasses.replace(case, requirements=("IKP-T1",))
+        over_transport = dataclasses.replace(case, requirements=("IKP-T1",), parts=())  # charged to T1
         prepared: list[Case] = []
         avoid: set[str] = set()
         for _ in others:
@@ -341,12 +442,6 @@ class Suite:
             yield
         finally:
             self._auto_cleanup = True
-
-    def racing_case(self, case: Case) -> Case:
-        """``case`` for a request racing others: besides its own outcomes, the duplicate and
-        quota errors are acceptable too (which request wins is the target's choice, IKP-S3)."""
-        outcomes = case.outcomes | {model_mod.ALREADY_EXISTS, model_mod.QUOTA_EXCEEDED}
-        return dataclasses.replace(case, outcomes=outcomes, requirements=(*case.requirements, "IKP-S3"))
 
     def delete_checked(self, region: str, names: Sequence[str]) -> Exchange:
         """DeleteKeyPairs judged for IKP-X2 (recorded; a FAIL fails the test)."""
@@ -392,7 +487,8 @@ class Suite:
     def sweep(self) -> None:
         """Delete whatever still carries this run's prefix; report what could not be deleted."""
         if not self.gone and self.capabilities.describe and self.capabilities.delete:
-            for region in {self.region, self.other_region, *self.model.regions()}:
+            # sorted: a set's order changes with PYTHONHASHSEED, and so would the requests
+            for region in sorted({self.region, self.other_region, *self.model.regions()}):
                 for _ in range(contract.KEY_PAIRS_PER_REGION // contract.DESCRIBE_PAGE_SIZE_MAX + 2):
                     names = self.list_names(region, f"{self.prefix}*")
                     if not names:

@@ -16,7 +16,7 @@ from strategies.broken import BROKEN_FAMILIES, broken_keys
 from strategies.case import Case
 from strategies.encodings import openssh_line, optional_comments
 from strategies.keys import ed25519_keys, rsa_keys
-from strategies.samples import KeySample, Validity, valid_part
+from strategies.samples import KeySample, Validity
 
 
 def _with_key(ikp: Suite, data: st.DataObject, key: KeySample) -> Case:
@@ -71,7 +71,8 @@ def test_certificates_by_every_kind_of_ca(
     ikp: Suite, requirement_ids: tuple[str, ...], ca_kind: str, data: st.DataObject
 ) -> None:
     """Certificates of any documented type signed by each kind of CA (RSA, DSA, ECDSA,
-    Ed25519), so every CA kind is exercised whatever the example budget."""
+    Ed25519), so every CA kind is exercised whatever the example budget (v00 only with the
+    RSA and DSA CAs its format defined: IKP-K2; the others are IKP-K5)."""
     key = data.draw(valid_keys(contract.CERTIFICATE_KEY_TYPES, (ca_kind,)), label="key")
     ikp.expect_each_way(_with_key(ikp, data, key))
 
@@ -128,8 +129,7 @@ def test_broken_keys_ed25519(ikp: Suite, requirement_ids: tuple[str, ...], data:
 def test_missing_key(ikp: Suite, requirement_ids: tuple[str, ...], empty: bool, data: st.DataObject) -> None:
     """No PublicKeyBody, or an empty one -> MissingParameter."""
     parts = data.draw(ikp.valid_parts(), label="request")
-    rest = valid_part(cases.combine(parts).params, (), "base")
-    ikp.expect_each_way(cases.combine([rest, cases.missing_part(cases.KEY_PARAM, "IKP-K1", empty=empty)]))
+    ikp.expect_each_way(cases.combine([*parts, cases.missing_part(cases.KEY_PARAM, "IKP-K1", empty=empty)]))
 
 
 @requires("IKP-K4", "IKP-K5")
