@@ -552,8 +552,8 @@ def _describe_edited(edit: Callable[[dict[str, Any]], None]) -> actions.Action:
     return describe
 
 
-def _no_colons(item: dict[str, Any]) -> None:
-    item["KeyPairFingerPrint"] = item["KeyPairFingerPrint"].replace(":", "")
+def _upper_fingerprint(item: dict[str, Any]) -> None:
+    item["KeyPairFingerPrint"] = item["KeyPairFingerPrint"].upper()
 
 
 def _no_tags(item: dict[str, Any]) -> None:
@@ -700,8 +700,9 @@ FAULT_LIST: tuple[Fault, ...] = (
        _fingerprint(lambda k, body: _colons(hashlib.sha256(k.plain_blob).digest())), _KEYS_OK),
     _f("fingerprint-uppercase", "IKP-R2", "upper-case hex",
        _fingerprint(lambda k, body: k.fingerprint.upper()), _KEYS_OK),
-    _f("fingerprint-no-colons", "IKP-R2", "hex without ':'",
-       _fingerprint(lambda k, body: k.fingerprint.replace(":", "")), _KEYS_OK),
+    # Colon-less hex is a legal reading (IKP-R2, observed on real ECS): a variant, not a fault.
+    _f("fingerprint-md5-prefixed", "IKP-R2", "ssh-keygen's 'MD5:' prefix kept in the fingerprint",
+       _fingerprint(lambda k, body: "MD5:" + k.fingerprint), _KEYS_OK),
     _f("fingerprint-md5-of-text", "IKP-R2", "MD5 over the PublicKeyBody text, not the decoded blob",
        _fingerprint(lambda k, body: _colons(hashlib.md5(body.strip().encode()).digest())), _KEYS_OK),
     _f("fingerprint-md5-of-der", "IKP-R2", "MD5 over the DER SubjectPublicKeyInfo (plain keys)",
@@ -807,8 +808,8 @@ FAULT_LIST: tuple[Fault, ...] = (
     _f("race-check-then-insert", "IKP-S3", "no lock between the duplicate/quota check and the insert",
        use_store(lambda state: _RacyStore(state)), "test_concurrent_imports_of_one_name"),
     # Extended (IKP-X1..X3)
-    _f("describe-fingerprint-no-colons", "IKP-X1", "DescribeKeyPairs shows the fingerprint without ':'",
-       _action(contract.ACTION_DESCRIBE, _describe_edited(_no_colons)), "test_describe"),
+    _f("describe-fingerprint-uppercase", "IKP-X1", "DescribeKeyPairs shows the fingerprint in upper case",
+       _action(contract.ACTION_DESCRIBE, _describe_edited(_upper_fingerprint)), "test_describe"),
     _f("describe-drops-tags", "IKP-X1", "DescribeKeyPairs shows no tags",
        _action(contract.ACTION_DESCRIBE, _describe_edited(_no_tags)), "test_describe"),
     _f("delete-keeps-key-pair", "IKP-X2", "DeleteKeyPairs answers 200 but keeps the key pair",

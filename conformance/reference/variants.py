@@ -278,6 +278,12 @@ def _access_key_not_found_400(b: Behaviour) -> Behaviour:
     return dataclasses.replace(b, adjust_error=chain_errors(b.adjust_error, adjust))
 
 
+def _colonless_fingerprint(body: str, inner: Callable[[str], keys.PublicKey]) -> keys.PublicKey:
+    """IKP-R2, observed on real ECS: the 32 hex digits without ':'."""
+    key = inner(body)
+    return dataclasses.replace(key, fingerprint=key.fingerprint.replace(":", ""))
+
+
 # -- the catalogue -------------------------------------------------------------------------------
 
 
@@ -290,6 +296,8 @@ SINGLE_VARIANTS: tuple[Variant, ...] = (
             lambda b: dataclasses.replace(b, default_format=wire.FORMAT_JSON)),
     _one("cert-fingerprint-whole-blob", "IKP-R2", "a certificate's fingerprint is MD5 of the whole blob",
             key_rule(_whole_blob_fingerprint)),
+    _one("fingerprint-no-colons", "IKP-R2", "fingerprints as 32 hex digits without ':' (real ECS)",
+            key_rule(_colonless_fingerprint)),
     _one("empty-name-malformed", "IKP-N1", "an empty KeyPairName is InvalidKeyPairName.Malformed",
             prepare(_empty_name_malformed)),
     _one("names-unicode-and-dot", "IKP-N5", "non-ASCII letters and '.' are accepted in names",
@@ -343,12 +351,6 @@ def _structural_keys(b: Behaviour) -> Behaviour:
     return dataclasses.replace(b, parse_key=lambda body: keys.parse_text(body, structural.read_blob))
 
 
-def _colonless_fingerprint(body: str, inner: KeyParser) -> keys.PublicKey:
-    """IKP-R2, observed on real ECS: the 32 hex digits without ':'."""
-    key = inner(body)
-    return dataclasses.replace(key, fingerprint=key.fingerprint.replace(":", ""))
-
-
 def _real_keys(body: str, inner: KeyParser) -> keys.PublicKey:
     """IKP-K5, strict: the numbers of a real key (``realkeys``)."""
     return realkeys.check_key(inner(body))
@@ -368,7 +370,7 @@ EXTREME_VARIANTS: tuple[Variant, ...] = (
                 "key-two-keys-first-taken",
                 "key-options-prefix-accepted",
                 "cert-fingerprint-whole-blob",
-                key_rule(_colonless_fingerprint),
+                "fingerprint-no-colons",
                 "names-unicode-and-dot",
                 "tag-value-acs-accepted",
                 "tag-duplicate-key-accepted",
