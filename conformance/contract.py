@@ -1,7 +1,7 @@
 """The ImportKeyPair contract as data: requirements, error table, limits.
 
 This module is the one home of every number, error code and documented message the
-suite and the reference server use (``../shared/CONTRACT.md``). Strategies, the oracle,
+suite and the reference server use (rendered as ``conformance/docs/requirements.md``). Strategies, the oracle,
 the reports and the reference server read them from here; no other module spells
 ``"QuotaExceed.KeyPair"`` or ``128``.
 
@@ -24,7 +24,7 @@ DEFAULT_OTHER_REGION = "cn-shanghai"
 
 
 class Tier(StrEnum):
-    """How a requirement counts towards the verdict (CONTRACT.md, "Tiers")."""
+    """How a requirement counts towards the verdict (requirements.md, "Tiers")."""
 
     CORE = "Core"
     EXTENDED = "Extended"
@@ -33,7 +33,7 @@ class Tier(StrEnum):
 
 @dataclass(frozen=True)
 class Requirement:
-    """One row of CONTRACT.md: its ID, tier, group, the rule, and the doc sentence it rests on."""
+    """One requirement of the contract: its ID, tier, group, the rule, and the doc sentence it rests on."""
 
     id: str
     tier: Tier
@@ -113,7 +113,7 @@ def _row(status: int, code: str, message: str) -> ErrorRow:
     return ErrorRow(status, code, message)
 
 
-# The ImportKeyPair error table, plus the rows CONTRACT.md adopts from the surrounding API.
+# The ImportKeyPair error table, plus the rows the contract adopts from the surrounding API.
 INVALID_KEY_PAIR_NAME = _row(400, "InvalidKeyPairName.Malformed", "Specified Key Pair name is not valid.")
 QUOTA_EXCEEDED = _row(403, "QuotaExceed.KeyPair", "The key pair quota exceeds.")
 INVALID_PUBLIC_KEY_BODY = _row(
@@ -129,7 +129,7 @@ INTERNAL_ERROR = _row(500, "InternalError", "The request processing has failed d
 RESOURCE_GROUP_NOT_FOUND = _row(
     404, "InvalidResourceGroup.NotFound", "The ResourceGroup provided does not exist in our records."
 )
-# Undocumented for ImportKeyPair; CONTRACT.md accepts any 4xx with a Code (IKP-G2, IKP-TG2).
+# Undocumented for ImportKeyPair; the contract accepts any 4xx with a Code (IKP-G2, IKP-TG2).
 # These are the codes the reference server uses (older docs; CreateKeyPair's table).
 REGION_NOT_FOUND = _row(404, "InvalidRegionId.NotFound", "The specified RegionId does not exist.")
 INVALID_TAG_KEY = _row(400, "InvalidTagKey.Malformed", "The specified Tag.n.Key is not valid.")
@@ -166,7 +166,7 @@ SERVICE_UNAVAILABLE = _row(
     503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."
 )
 
-# Codes the suite treats as "try again later", never as a verdict (CONTRACT.md, suite promises).
+# Codes the suite treats as "try again later", never as a verdict (requirements.md, suite promises).
 RETRYABLE_CODE_PREFIXES = ("Throttling", "ServiceUnavailable")
 
 IMPORT_ERROR_TABLE = (
@@ -221,7 +221,7 @@ KNOWN_REGIONS = (
 DEFAULT_RESOURCE_GROUP = "rg-acfmdefault0001"
 
 
-# -- the requirements of CONTRACT.md -----------------------------------------------------------
+# -- the requirements (rendered by requirements_doc.py) -----------------------------------------
 _NAME_QUOTE = (
     "The name must be globally unique. It must be 2 to 128 characters in length. It must start "
     "with a letter and cannot start with http:// or https://. It can contain letters, digits, "
@@ -385,7 +385,7 @@ REQUIREMENTS_BY_ID = {req.id: req for req in REQUIREMENTS}
 
 
 def requirement(req_id: str) -> Requirement:
-    """The requirement ``req_id``; a KeyError names an ID that CONTRACT.md does not have."""
+    """The requirement ``req_id``; a KeyError names an ID that the contract does not have."""
     return REQUIREMENTS_BY_ID[req_id]
 
 

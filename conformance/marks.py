@@ -1,8 +1,8 @@
-"""``requires``: how a conformance test names the CONTRACT.md requirements it exercises.
+"""``requires``: how a conformance test names the requirements it exercises (IKP-…).
 
 The IDs go into the test id (``test_x[IKP-N2,IKP-N3]``), so JUnit output and the terminal
 carry them, and into a ``requirement`` marker, so ``-m`` and the reports can select them.
-An ID that CONTRACT.md does not have is an error at import time.
+An ID that the contract (``contract.py``) does not have is an error at import time.
 """
 
 from __future__ import annotations

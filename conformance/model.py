@@ -11,7 +11,7 @@ How the acceptable set is adjusted for a request to region R with name N:
 - N exists in R (the suite created it, or a preexisting key pair is known by that name):
   success becomes ``KeyPair.AlreadyExist`` (IKP-N6).
 - R holds ``quota`` key pairs: success becomes ``QuotaExceed.KeyPair`` (IKP-S1). When both
-  apply, either is correct: the documentation gives no order (CONTRACT.md, "Outcome of a
+  apply, either is correct: the documentation gives no order (requirements.md, "Outcome of a
   request"). For the same reason, a request that is invalid anyway may also be answered with
   ``KeyPair.AlreadyExist`` / ``QuotaExceed.KeyPair`` when those apply: they are added as
   alternatives to the case's errors, never instead of them.

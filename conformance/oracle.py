@@ -8,7 +8,7 @@ The oracle never re-validates the request. The ``Case`` says which outcomes are 
 (the strategies know why a name or a key is invalid); the state model (``model.py``) adjusts
 that set for duplicates and the quota (``TargetModel.adjust``), and the caller passes it as
 ``expected``. The oracle only checks that the response is *one of* those outcomes
-(CONTRACT.md, "Outcome of a request") and that it is well formed (IKP-T2..T5, IKP-R1..R3),
+(requirements.md, "Outcome of a request") and that it is well formed (IKP-T2..T5, IKP-R1..R3),
 and judges only what the contract says: the body, not the Content-Type header (IKP-T2); a
 200 with the success fields is a success even with an extra ``Code`` (IKP-R1); either
 fingerprint form of IKP-R2.
@@ -18,7 +18,7 @@ requirement it breaks and not the others:
 
 - no response, ``transport_error``, or an answer the retry rule still calls retryable
   (``retry.is_retryable``: a Code containing ``Throttling``, or ``ServiceUnavailable``,
-  whatever the status): ERROR, never PASS or FAIL (CONTRACT.md, "What the suite itself
+  whatever the status): ERROR, never PASS or FAIL (requirements.md, "What the suite itself
   promises"); no transport requirement counts as exercised.
 - body syntax vs the requested ``Format``: IKP-T2. A Content-Type that contradicts the body
   is only a warning (IKP-T2: the body is judged).
@@ -52,7 +52,7 @@ from conformance.exchange import ERROR_ROOT, BodyFormat, Exchange, Transport
 from conformance.verdict import Observation, Status, Verdict
 from strategies.case import Case, Outcome, OutcomeKind
 
-# Requirement IDs this module charges (spelled once here; CONTRACT.md is the source).
+# Requirement IDs this module charges (spelled once here; contract.py is the source).
 T2, T3, T4, T5 = "IKP-T2", "IKP-T3", "IKP-T4", "IKP-T5"
 R1, R2, R3 = "IKP-R1", "IKP-R2", "IKP-R3"
 S3, X1, X2 = "IKP-S3", "IKP-X1", "IKP-X2"
@@ -217,7 +217,7 @@ def _expected_syntax(exchange: Exchange) -> str | None:
 def check_syntax(exchange: Exchange, j: _Judgement) -> bool:
     """IKP-T2 (and IKP-T4 for an unparseable body): the body syntax, then its Content-Type.
 
-    The body is judged, not the header (CONTRACT.md, IKP-T2): a JSON body under anything but
+    The body is judged, not the header (IKP-T2): a JSON body under anything but
     an ``application/json`` media type, or an XML body under anything but ``text/xml`` or
     ``application/xml`` (parameters such as ``charset`` are free), is a **warning**: the
     label misleads generic clients, but the contract does not make it a failure.

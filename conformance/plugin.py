@@ -30,7 +30,7 @@ profiles.register_profiles()
 _MARKERS = (
     "quota: needs a whole region's key pair quota (deselect with -m 'not quota' on a shared account)",
     "serial: must not run concurrently with other suite tests against the same target",
-    "requirement(*ids): the CONTRACT.md requirement IDs a test exercises",
+    "requirement(*ids): the requirement IDs (conformance/docs/requirements.md) a test exercises",
 )
 
 
@@ -83,7 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "target": config.getoption("target") or "bundled reference server",
             "regions": [config.getoption("region"), config.getoption("other_region")],
             "seed": _seed_text(config),
-            # Everything a run sends is the same for the same seed but this (CONTRACT.md,
+            # Everything a run sends is the same for the same seed but this (requirements.md,
             # "A run is reproducible"): print it so that two runs can be compared.
             "name_prefix": run_prefix(config),
             "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

@@ -12,7 +12,7 @@ registers this module as ``ikp_reporting``. Here:
 - JUnit: each test's requirement IDs become ``requirement`` properties;
 - a conformance test (one with a ``requirement`` marker) that fails without having recorded a
   FAIL or ERROR (a bug in the suite, a fixture that could not start) is recorded as an ERROR
-  for its requirements, so that it can never leave them PASS (CONTRACT.md, suite promises).
+  for its requirements, so that it can never leave them PASS (requirements.md, suite promises).
 """
 
 from __future__ import annotations

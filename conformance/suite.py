@@ -5,13 +5,13 @@ whole data flow for one request: the state model adjusts the Case's acceptable o
 the target client sends it, the oracle judges it, the model learns from it, the results
 record it (with a reproduce command), and cleanup learns which names may now exist.
 
-Hygiene (CONTRACT.md, "What the suite itself promises"): every name the suite creates
+Hygiene (requirements.md, "What the suite itself promises"): every name the suite creates
 carries the per-run prefix or is recorded when created; only recorded names and names
 under this run's prefix are ever deleted, after each test and in a final sweep (also after
 failures and Ctrl-C, since the sweep runs in the session fixture's teardown). Against a
 target without DeleteKeyPairs the names stay and the report lists them.
 
-Reproducibility (CONTRACT.md, "A run is reproducible"): nothing that shapes a request is
+Reproducibility (requirements.md, "A run is reproducible"): nothing that shapes a request is
 drawn at random here. Fresh names come from a counter per test (``unique_name``, ``freshen``),
 the keys of ``simple_case`` from a counter of seeds (``fresh_seed``), and every loop over
 regions or names is sorted, so the same seed and target behaviour give the same requests
@@ -106,7 +106,7 @@ _SEEDS = PerTestCounters()
 
 def fresh_seed() -> bytes:
     """The next 16-byte key seed of the running test: a counter, not randomness, so that the
-    same Hypothesis seed replays the same requests (CONTRACT.md, "A run is reproducible")."""
+    same Hypothesis seed replays the same requests (requirements.md, "A run is reproducible")."""
     salt, number = _SEEDS.next()
     return hashlib.sha256(b"ikp-simple-case:%d:%d" % (salt, number)).digest()[:16]
 
@@ -245,7 +245,7 @@ class Suite:
 
     def _next_number(self) -> tuple[int, int]:
         """(salt, number) from the running test's counter: names are numbered, never drawn at
-        random (CONTRACT.md, "A run is reproducible"), and per test (``PerTestCounters``)."""
+        random (requirements.md, "A run is reproducible"), and per test (``PerTestCounters``)."""
         return self._numbers.next()
 
     def unique_name(self, label: str = "") -> str:

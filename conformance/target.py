@@ -8,7 +8,7 @@ times, and returns an ``Exchange`` in which every string has passed through ``re
 
 Network trouble never raises out of ``call``: a refused connection, a timeout, or throttling
 that outlasts the retries come back as an Exchange with ``transport_error`` set, which the
-oracle turns into ERROR (never PASS; CONTRACT.md, "What the suite itself promises").
+oracle turns into ERROR (never PASS; requirements.md, "What the suite itself promises").
 """
 
 from __future__ import annotations

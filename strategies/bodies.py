@@ -10,7 +10,7 @@ This module owns which text a key becomes and what the contract says about it:
   exponents, a modulus with a small factor), non-minimal mpints, certificates with a bad
   signature or outside their validity window, v00 certificates signed by ECDSA or Ed25519
   CAs). Every key field here parses structurally: only a numeric or semantic check can
-  reject it, so a strict and a lenient server are both legal (CONTRACT.md "Soundness comes
+  reject it, so a strict and a lenient server are both legal (requirements.md "Soundness comes
   first").
 
 The broken bodies of IKP-K3 live in ``broken.py``.

@@ -1,7 +1,7 @@
 """Broken ``PublicKeyBody`` families (IKP-K3): one family per way to break a key.
 
 This module owns the bodies the contract says must be rejected with
-``InvalidPublicKeyBody.Malformed``. Each family is broken *structurally* (CONTRACT.md
+``InvalidPublicKeyBody.Malformed``. Each family is broken *structurally* (requirements.md
 "Soundness comes first"): a reader of the SSH wire format that judges no numbers, and reads
 the text as leniently as any legal server may (IKP-K4 encodings, IKP-K5 whitespace), rejects
 every body, by construction. Each builder says why. A body that only a numeric or semantic

@@ -1,6 +1,6 @@
 """Whole ImportKeyPair requests as ``Case`` objects.
 
-This module owns how parts combine (DESIGN.md, CONTRACT.md): a request is a name part, a key
+This module owns how parts combine (requirements.md, "Outcome of a request"): a request is a name part, a key
 part, a region part, an optional resource-group part and a tag part. Its acceptable
 outcomes are
 

@@ -2,7 +2,7 @@
 
 This module owns the *plain* key blobs of RFC 4253 section 6.6 and RFC 5656 section 3.1:
 ``ssh-rsa``, ``ssh-dss`` and ``ecdsa-sha2-nistp256/384/521`` (plus ``ssh-ed25519``, which the
-broken-key families and the CA of ``authorities.py`` need). Every key is genuine (CONTRACT.md
+broken-key families and the CA of ``authorities.py`` need). Every key is genuine (requirements.md
 "Soundness comes first": a valid key is valid under every legal reading, a strict server's
 included), and no prime is generated per example or at start-up:
 

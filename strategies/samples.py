@@ -4,7 +4,7 @@ This module owns the small model every part strategy returns: a ``Part`` (some r
 parameters, whether the contract calls them valid, invalid or a Profile question, the errors
 a target may answer if it rejects them, and the requirement IDs), and ``KeySample``, a
 ``PublicKeyBody`` with its fingerprints. ``cases.py`` combines parts into a ``Case``: the
-acceptable outcomes of the whole request are the union over its parts (CONTRACT.md).
+acceptable outcomes of the whole request are the union over its parts (requirements.md).
 """
 
 from __future__ import annotations

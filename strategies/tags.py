@@ -4,7 +4,7 @@ alone, and the Profile cases of IKP-TG3.
 This module owns the tag rules as generators. Tags are flat request parameters; a tag set is
 drawn as ``(N, key, value)`` triples (``None`` = parameter absent) and flattened at the end.
 The codes for broken tags are undocumented for ImportKeyPair, so a rejection is any 4xx with
-a Code (CONTRACT.md, IKP-TG2).
+a Code (IKP-TG2).
 """
 
 from __future__ import annotations

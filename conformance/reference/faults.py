@@ -4,7 +4,7 @@
 reference server with exactly one of these. Each fault is a small named override of one field
 of ``actions.Behaviour`` (a rule-function wrapper, a store or verifier subclass, a response
 post-processor), composed at start-up, so the clean code path stays free of flags. Each names
-the CONTRACT.md requirement(s) it breaks; together they cover every Core and Extended
+the requirement(s) it breaks; together they cover every Core and Extended
 requirement. ``benchmarks/mutation.py`` runs the whole suite against each one and reports
 which requirement caught it; ``tests/mutation`` checks that each is caught (narrowing the
 suite to the tests named by ``Fault.select``).
@@ -43,7 +43,7 @@ class Fault:
     """One deliberate deviation: its name, what it breaks, and how it is applied."""
 
     name: str
-    breaks: tuple[str, ...]  # CONTRACT.md requirement IDs the deviation violates
+    breaks: tuple[str, ...]  # requirement IDs the deviation violates
     description: str
     apply: Apply
     # A pytest -k expression selecting the conformance tests expected to catch it (the

@@ -5,7 +5,7 @@ when it is applied, i.e. once per server start:
 
 - ``throttling(every)``: every ``every``-th request is answered with a retryable error instead
   (400 ``Throttling.User``, 429 ``Throttling``, 503 ``ServiceUnavailable`` in turn), before any
-  other check. The suite must retry such answers (CONTRACT.md, "What the suite itself
+  other check. The suite must retry such answers (requirements.md, "What the suite itself
   promises"). The same request (action and business parameters: signature, nonce, timestamp
   and key id aside) is never refused twice, so bounded retries always get through.
 - ``extra_success_fields``: success bodies carry fields the contract does not name, among them

@@ -1,4 +1,4 @@
-"""The strict reading's numeric checks: only keys a real key generator makes (CONTRACT.md IKP-K5).
+"""The strict reading's numeric checks: only keys a real key generator makes (IKP-K5).
 
 The clean parser (``keys``) already refuses RSA moduli outside 1024..4096 bits, exponents that
 are even, below 3 or over 32 bits, DSA ``p`` of another size than 1024 bits and non-minimal

@@ -1,6 +1,6 @@
 """The lenient reading's key reader: the structure of a blob, and no judgement on its numbers.
 
-CONTRACT.md ("Soundness comes first", IKP-K3, IKP-K5): the Core rejections are structural, the
+requirements.md ("Soundness comes first", IKP-K3, IKP-K5): the Core rejections are structural, the
 numbers inside a key are a Profile point. ``read_blob`` checks exactly the structure and
 nothing more, so the lenient variant (``variants``) is the most permissive legal server:
 

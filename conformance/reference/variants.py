@@ -1,4 +1,4 @@
-"""Legal variants: the other reading of each Profile point of CONTRACT.md (issue 7).
+"""Legal variants: the other reading of each Profile point of the contract (issue 7).
 
 ``python -m conformance.reference --variant NAME`` (or ``start_server(variant=NAME)``) starts
 the reference server with one reading that differs from ``PROFILE.md``'s, but that the
