@@ -50,17 +50,7 @@ NAME, KEY, REGION, GROUP = "KeyPairName", "PublicKeyBody", "RegionId", "Resource
 TAGS = "Tag.*"  # stands for every Tag.N.Key / Tag.N.Value parameter
 REQUIRED = (NAME, KEY, REGION)  # what MissingParameter may be about
 N6, N7, S1, S2, T1, X2, X3 = "IKP-N6", "IKP-N7", "IKP-S1", "IKP-S2", "IKP-T1", "IKP-X2", "IKP-X3"
-SIGNATURE_CODES = frozenset(
-    row.code
-    for row in (
-        contract.SIGNATURE_DOES_NOT_MATCH,
-        contract.INCOMPLETE_SIGNATURE,
-        contract.ACCESS_KEY_NOT_FOUND,
-        contract.SIGNATURE_NONCE_USED,
-        contract.TIMESTAMP_EXPIRED,
-        contract.TIMESTAMP_FORMAT,
-    )
-)
+SIGNATURE_CODES = contract.SIGNATURE_ERROR_CODES
 
 # Code prefix -> the parameter it blames.
 CODE_PARAMETERS = (

@@ -166,6 +166,19 @@ SERVICE_UNAVAILABLE = _row(
     503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."
 )
 
+# The signature errors of the common parameters (IKP-X3): who a wrong one is charged to.
+SIGNATURE_ERROR_CODES = frozenset(
+    row.code
+    for row in (
+        SIGNATURE_DOES_NOT_MATCH,
+        INCOMPLETE_SIGNATURE,
+        ACCESS_KEY_NOT_FOUND,
+        SIGNATURE_NONCE_USED,
+        TIMESTAMP_EXPIRED,
+        TIMESTAMP_FORMAT,
+    )
+)
+
 # Codes the suite treats as "try again later", never as a verdict (requirements.md, suite promises).
 RETRYABLE_CODE_PREFIXES = ("Throttling", "ServiceUnavailable")
 

@@ -25,17 +25,7 @@ from strategies.case import Case, Outcome, OutcomeKind
 
 ROWS = [row for row in contract.ERRORS_BY_CODE.values() if not row.code.startswith(("Throttling", "Service"))]
 STATE = {contract.QUOTA_EXCEEDED.code: "IKP-S1", contract.KEY_PAIR_ALREADY_EXISTS.code: "IKP-N6"}
-SIGNATURE = {
-    row.code
-    for row in (
-        contract.SIGNATURE_DOES_NOT_MATCH,
-        contract.INCOMPLETE_SIGNATURE,
-        contract.ACCESS_KEY_NOT_FOUND,
-        contract.SIGNATURE_NONCE_USED,
-        contract.TIMESTAMP_EXPIRED,
-        contract.TIMESTAMP_FORMAT,
-    )
-}
+SIGNATURE = contract.SIGNATURE_ERROR_CODES
 OUTCOMES = [
     Outcome.success(),
     Outcome.any_client_error(),
