@@ -31,15 +31,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -51,6 +47,7 @@ from suiterun import (  # noqa: F401  (re-exported: tests/suite and tests/mutati
     failed_requirements,
     first_failure,
     kill_live_servers,
+    run_all,
     run_suite,
     start_reference,
     statuses,
@@ -225,31 +222,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs = plan(args.only)
 
-    def _terminate(signum: int, frame: object) -> None:
-        kill_live_servers()
-        os._exit(128 + signum)
-
-    signal.signal(signal.SIGTERM, _terminate)
     started = time.monotonic()
-    done = 0
-    lock = threading.Lock()
 
-    def job(run: tuple[str, str, tuple[str, ...]]) -> Outcome:
-        nonlocal done
-        outcome = run_one(*run, profile=args.profile, stop_first=args.exitfirst)
-        with lock:
-            done += 1
-            state = "ok" if outcome.ok else "NOT OK"
-            what = outcome.verdict or outcome.error[:80]
-            line = f"[{done}/{len(runs)}] {outcome.kind} {outcome.name}: {what} ({outcome.seconds:.1f}s)"
-            print(f"{line} {state}", flush=True)
-        return outcome
+    def line(outcome: Outcome) -> str:
+        what = outcome.verdict or outcome.error[:80]
+        state = "ok" if outcome.ok else "NOT OK"
+        return f"{outcome.kind} {outcome.name}: {what} ({outcome.seconds:.1f}s) {state}"
 
-    try:
-        with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
-            outcomes = list(pool.map(job, runs))
-    finally:
-        kill_live_servers()
+    outcomes = run_all(
+        runs, lambda run: run_one(*run, profile=args.profile, stop_first=args.exitfirst), line, args.jobs
+    )
     wall = time.monotonic() - started
     report(outcomes, args.profile, wall, args.jobs, args.exitfirst)
     if args.json:

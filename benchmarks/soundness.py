@@ -24,14 +24,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -40,7 +36,7 @@ from suiterun import (
     CONFORMANT,
     SuiteRunError,
     first_reasons,
-    kill_live_servers,
+    run_all,
     run_suite,
     start_reference,
 )
@@ -171,30 +167,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     configs = parse_configs(args.configs)
     plan = [(c, args.first_seed + i) for c in configs for i in range(max(args.seeds, 0))]
 
-    def _terminate(signum: int, frame: object) -> None:
-        kill_live_servers()
-        os._exit(128 + signum)
-
-    signal.signal(signal.SIGTERM, _terminate)
     started = time.monotonic()
-    lock = threading.Lock()
-    done = 0
 
-    def job(item: tuple[str, int]) -> Run:
-        nonlocal done
-        run = run_one(*item, profile=args.profile)
-        with lock:
-            done += 1
-            mark = "FALSE FAILURE " + ",".join(run.reasons) if run.false_failure else "ok"
-            head = f"[{done}/{len(plan)}] {run.config} seed {run.seed}"
-            print(f"{head}: {run.verdict} ({run.seconds:.1f}s) {mark}", flush=True)
-        return run
+    def line(run: Run) -> str:
+        mark = "FALSE FAILURE " + ",".join(run.reasons) if run.false_failure else "ok"
+        return f"{run.config} seed {run.seed}: {run.verdict} ({run.seconds:.1f}s) {mark}"
 
-    try:
-        with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
-            runs = list(pool.map(job, plan))
-    finally:
-        kill_live_servers()
+    runs = run_all(plan, lambda item: run_one(*item, profile=args.profile), line, args.jobs)
     false = report(runs, configs, args.profile, args.jobs, time.monotonic() - started)
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(r) for r in runs], indent=1))

@@ -14,14 +14,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ACCESS_KEY = ("ikpmutation0001", "mutation-benchmark-secret")
 SERVER_START_SECONDS = 30.0
@@ -66,6 +68,39 @@ class Reference:
                 self.process.wait(5)
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+def run_all(
+    items: Sequence[_Item], run: Callable[[_Item], _Result], line: Callable[[_Result], str], jobs: int
+) -> list[_Result]:
+    """``run`` over ``items`` with ``jobs`` in parallel, printing ``[i/n] line(result)`` as each
+    ends; every reference server started is killed at the end, and on SIGTERM."""
+
+    def _terminate(signum: int, frame: object) -> None:
+        kill_live_servers()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _terminate)
+    done = 0
+    lock = threading.Lock()
+
+    def job(item: _Item) -> _Result:
+        nonlocal done
+        result = run(item)
+        with lock:
+            done += 1
+            print(f"[{done}/{len(items)}] {line(result)}", flush=True)
+        return result
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+            return list(pool.map(job, items))
+    finally:
+        kill_live_servers()
 
 
 @contextlib.contextmanager
