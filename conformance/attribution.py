@@ -1,7 +1,7 @@
 """Attribution: which requirement a wrong ImportKeyPair answer is charged to.
 
 A failure is charged to the requirement whose part of the request the answer contradicts,
-not to the requirement the test was written for (issue 11, "Blame the culprit"). Three
+not to the requirement the test was written for, so a mock author is sent to the right rule. Three
 things say which part that is:
 
 1. **The error code names the parameter it blames.** ``InvalidKeyPairName.*`` ->

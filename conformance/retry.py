@@ -9,7 +9,7 @@ answer stored nothing.
   carrying the success fields is a success, IKP-R1) whose ``Code`` contains ``Throttling``
   (``Throttling``, ``Throttling.User``, ``Rejected.Throttling``, ...) or is
   ``ServiceUnavailable``, whatever its HTTP status: real ECS answers 400, 403, 429 and 503
-  (spec/ecs-observed.md, 6b and "what the suite should do" 7; what Terraform retries).
+  (as observed on real ECS, and what Terraform's provider retries).
 - It is retried a bounded number of times (``TargetConfig.retries``), never forever.
 - The wait before attempt ``n + 1`` is ``backoff * 2**(n - 1)``, or the target's own
   ``x-acs-retry-after`` when that is a positive integer (milliseconds, as tea-openapi and
