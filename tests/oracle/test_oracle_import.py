@@ -426,11 +426,9 @@ def test_missing_fingerprint_fails_r2() -> None:
     assert charged(judge_import(valid_case(), ex)) == {"IKP-R2"}
 
 
-@pytest.mark.parametrize(
-    ("fingerprint", "label"), [(CERT_PLAIN_FP, "plain-key"), (CERT_BLOB_FP, "certificate-blob")]
-)
-def test_certificate_accepts_either_fingerprint_and_records_which(fingerprint: str, label: str) -> None:
-    case = Case(
+def certificate_case() -> Case:
+    """A certificate import that may succeed with either certificate fingerprint (IKP-R2)."""
+    return Case(
         params={
             "RegionId": "r",
             "KeyPairName": "Cert-1",
@@ -441,6 +439,13 @@ def test_certificate_accepts_either_fingerprint_and_records_which(fingerprint: s
         fingerprints={"plain-key": CERT_PLAIN_FP, "certificate-blob": CERT_BLOB_FP},
         key_type="ssh-rsa-cert-v01@openssh.com",
     )
+
+
+@pytest.mark.parametrize(
+    ("fingerprint", "label"), [(CERT_PLAIN_FP, "plain-key"), (CERT_BLOB_FP, "certificate-blob")]
+)
+def test_certificate_accepts_either_fingerprint_and_records_which(fingerprint: str, label: str) -> None:
+    case = certificate_case()
     verdict = judge_import(case, success_json(name="Cert-1", fingerprint=fingerprint))
     assert verdict.status is Status.PASS, verdict.reasons
     assert Observation("IKP-R2", "certificate fingerprint", label) in verdict.observations
@@ -465,17 +470,7 @@ def test_fingerprint_without_colons_is_accepted_and_recorded() -> None:
     ("fingerprint", "label"), [(CERT_PLAIN_FP, "plain-key"), (CERT_BLOB_FP, "certificate-blob")]
 )
 def test_certificate_fingerprint_without_colons_is_accepted(fingerprint: str, label: str) -> None:
-    case = Case(
-        params={
-            "RegionId": "r",
-            "KeyPairName": "Cert-1",
-            "PublicKeyBody": "ssh-rsa-cert-v01@openssh.com AAAA",
-        },
-        outcomes=frozenset({Outcome.success()}),
-        requirements=("IKP-K2",),
-        fingerprints={"plain-key": CERT_PLAIN_FP, "certificate-blob": CERT_BLOB_FP},
-        key_type="ssh-rsa-cert-v01@openssh.com",
-    )
+    case = certificate_case()
     verdict = judge_import(case, success_json(name="Cert-1", fingerprint=fingerprint.replace(":", "")))
     assert verdict.status is Status.PASS, verdict.reasons
     assert Observation("IKP-R2", "certificate fingerprint", label) in verdict.observations
