@@ -1,8 +1,8 @@
 """A structural-only reader of SSH public-key bodies: the oracle of every broken family (IKP-K3).
 
-Written for the tests from ``../shared/spec/ssh-keys.md`` (sections 1.1-1.4, 2.1-2.3) and RFC
-4251 section 5, 4253 section 6.6, 5656 section 3.1 and 4716 section 3, independently of
-``strategies/`` and of the reference server. It checks exactly what CONTRACT.md's Core
+Written for the tests from the published formats (OpenSSH's PROTOCOL.certkeys, both certificate
+versions; RFC 4251 section 5, 4253 section 6.6, 5656 section 3.1 and 4716 section 3), independently
+of ``strategies/`` and of the reference server. It checks exactly what the contract's Core
 requires of a key ("Soundness comes first", IKP-K3) and judges no numbers:
 
 - the OpenSSH one-line form ``TYPE BASE64 [COMMENT]`` (single spaces, no surrounding
