@@ -18,6 +18,11 @@ things say which part that is:
    a part is invalid is charged to the invalid parts. A ``MissingParameter`` for a parameter
    that *was* sent, non-empty, says the target did not read it: that is the transport's
    fault (IKP-T1) when the case exercises IKP-T1.
+   A valid name's part names each rule its name could be misread by (``contract.name_marks``:
+   a 128-character name with a ``:`` names IKP-N2 and IKP-N4); the rules whose marks the
+   target was never seen honouring (``Case.honoured``: it accepted no name with that mark
+   before) come first, so a target that rejects every ``:`` is charged to IKP-N4 once it
+   has accepted a 128-character name without one, and the other way round.
 3. **The state model knows the region and the names** (the outcomes it computed, and the
    requirement IDs it added to the case: ``model.TargetModel.adjust``). ``QuotaExceed.KeyPair``
    where it is not acceptable, or a success where the model says the region is full, fails
@@ -30,7 +35,14 @@ things say which part that is:
 4. **A signature code** (``SignatureDoesNotMatch``, ``IncompleteSignature``,
    ``InvalidAccessKeyId.NotFound``, ``SignatureNonceUsed``, ``InvalidTimeStamp.*``) where it
    is not acceptable refuses a request the suite signed correctly: IKP-X3 (and IKP-T1 when
-   the case exercises a transport, whose bytes the target may have read otherwise).
+   the case exercises a transport, whose bytes the target may have read otherwise). Over a
+   POST (query or form body) IKP-T1 comes first: V1 signs the same parameters on every
+   transport, and the GET tests judge the signer itself, so a refusal that only a POST gets
+   most likely means the target verified other bytes than were sent.
+5. **The operation not found** (``InvalidAction.NotFound``, or a ``MissingParameter`` /
+   ``InvalidParameter`` naming ``Action`` or ``Version``): the suite always sends
+   ``Action=ImportKeyPair`` and ``Version=2014-05-26``, on each transport the way IKP-T1
+   says, so the target did not read them where they were: IKP-T1.
 
 Only when nothing above blames a part (an unknown code, no code, an unreadable body, a case
 built without parts) is the failure charged to every requirement of the case, as before.
@@ -44,6 +56,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from conformance import contract
+from conformance.exchange import Transport
 from strategies.case import Case, CasePart, Outcome, OutcomeKind, Validity
 
 NAME, KEY, REGION, GROUP = "KeyPairName", "PublicKeyBody", "RegionId", "ResourceGroupId"
@@ -51,6 +64,9 @@ TAGS = "Tag.*"  # stands for every Tag.N.Key / Tag.N.Value parameter
 REQUIRED = (NAME, KEY, REGION)  # what MissingParameter may be about
 N6, N7, S1, S2, T1, X2, X3 = "IKP-N6", "IKP-N7", "IKP-S1", "IKP-S2", "IKP-T1", "IKP-X2", "IKP-X3"
 SIGNATURE_CODES = contract.SIGNATURE_ERROR_CODES
+# Parameters the suite sends on every request, where IKP-T1 says they travel.
+_OPERATION_PARAMETERS = ("Action", "Version")
+_POST = (Transport.POST_QUERY, Transport.POST_FORM)
 
 # Code prefix -> the parameter it blames.
 CODE_PARAMETERS = (
@@ -109,6 +125,13 @@ def _charge(parts: Iterable[CasePart]) -> tuple[str, ...]:
     return _unique(r for p in parts for r in p.requirements if not _ANSWER_SHAPE.match(r))
 
 
+def _suspects_first(charged: tuple[str, ...], case: Case) -> tuple[str, ...]:
+    """``charged`` with the rules of the name's never-honoured marks first (rule 2)."""
+    marks = contract.name_marks(case.params.get(NAME, ""))
+    suspects = {rule for mark, rule in marks.items() if mark not in case.honoured}
+    return tuple(sorted(charged, key=lambda r: r not in suspects))
+
+
 def _rules(parts: Iterable[CasePart]) -> str:
     return ", ".join(p.rule for p in parts)
 
@@ -148,11 +171,12 @@ def blame(
     success: bool,
     code: str | None,
     message: str | None,
+    transport: Transport | None = None,
 ) -> Blame:
     """Who to charge for an answer outside ``outcomes`` (the module docstring's rules).
 
     ``success``: the answer was a success body; else ``code``/``message`` are its error's
-    (None when it had none)."""
+    (None when it had none). ``transport``: how the request travelled (None: unknown)."""
     fallback = Blame(case.requirements)
     parts = case.parts
     if success:
@@ -168,8 +192,19 @@ def blame(
     if code in SIGNATURE_CODES:
         # A correctly signed request refused (IKP-X3); over a transport under test, the
         # target may have signed other bytes than were sent (IKP-T1).
-        over = (T1,) if T1 in case.requirements else ()
-        return Blame((X3, *over), f"{code} for a request the suite signed correctly")
+        if T1 not in case.requirements:
+            return Blame((X3,), f"{code} for a request the suite signed correctly")
+        if transport in _POST:
+            return Blame(
+                (T1, X3),
+                f"{code} for a request the suite signed correctly, sent as {transport}: "
+                "the target verified other bytes than were sent, or signs a POST otherwise",
+            )
+        return Blame((X3, T1), f"{code} for a request the suite signed correctly")
+    if code == contract.ACTION_NOT_FOUND.code or blamed_parameter(code, message) in _OPERATION_PARAMETERS:
+        how = f" sent as {transport}" if transport else ""
+        sent = f"Action={contract.ACTION_IMPORT}, Version={contract.API_VERSION}{how}"
+        return Blame((T1,), f"{code} for {sent}: the target did not read them")
     if code == contract.QUOTA_EXCEEDED.code:
         freed = (X2,) if X2 in _known(case) else ()
         return Blame((S1, *freed), "QuotaExceed.KeyPair where the model does not expect it")
@@ -186,7 +221,7 @@ def blame(
     ):
         return Blame((T1,), f"{code} for {parameter}, which was sent: the target did not read it")
     blamed = [p for p in parts if _covers(p, parameter)]
-    charged = _charge(blamed)
+    charged = _suspects_first(_charge(blamed), case) if parameter == NAME else _charge(blamed)
     if not charged:
         return fallback
     what = "the tags" if parameter == TAGS else parameter

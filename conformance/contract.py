@@ -46,6 +46,27 @@ class Requirement:
 NAME_MIN_LENGTH = 2
 NAME_MAX_LENGTH = 128
 NAME_EXTRA_CHARACTERS = ":_-"  # besides ASCII letters and digits (IKP-N4)
+
+
+def name_marks(name: str) -> dict[str, str]:
+    """What in a valid ``name`` a target could misread, each with the rule it tests: a length
+    at an edge (IKP-N2), a capital first (IKP-N3), each digit or extra character after the
+    first (IKP-N4), as ``{"length-128": "IKP-N2", "char-:": "IKP-N4", ...}``. A target seen
+    accepting a name with a mark has honoured that mark (``TargetModel`` keeps them), so the
+    marks of a rejected valid name that were never honoured say which rule it misread."""
+    marks: dict[str, str] = {}
+    if len(name) in (NAME_MIN_LENGTH, NAME_MAX_LENGTH):
+        marks[f"length-{len(name)}"] = "IKP-N2"
+    if name[:1].isupper():
+        marks["first-upper"] = "IKP-N3"
+    for char in name[1:]:
+        if char.isdigit() and char.isascii():
+            marks["digit"] = "IKP-N4"
+        elif char in NAME_EXTRA_CHARACTERS:
+            marks[f"char-{char}"] = "IKP-N4"
+    return marks
+
+
 NAME_PROFILE_EXTRA_CHARACTERS = "."  # current docs only (IKP-N5)
 FORBIDDEN_NAME_PREFIXES = ("http://", "https://")
 

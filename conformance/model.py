@@ -106,6 +106,7 @@ class TargetModel:
     def __init__(self, quota: int = contract.KEY_PAIRS_PER_REGION) -> None:
         self.quota = quota
         self._regions: dict[str, _Region] = {}
+        self._honoured: set[str] = set()  # marks of names seen accepted (``Case.honoured``)
         self._lock = threading.RLock()
 
     def _region(self, region: str) -> _Region:
@@ -253,7 +254,13 @@ class TargetModel:
             requirements=tuple(dict.fromkeys((*case.requirements, *exp.requirements))),
             profile=case.profile if exp.profile is None else exp.profile,
             state=exp.facts,
+            honoured=self.honoured(),
         )
+
+    def honoured(self) -> frozenset[str]:
+        """The name marks (``contract.name_marks``) of every name the target accepted so far."""
+        with self._lock:
+            return frozenset(self._honoured)
 
     def race(self, cases: Sequence[Case]) -> list[Case]:
         """``adjust`` for a batch sent *concurrently* (IKP-S3): any racer may win.
@@ -331,6 +338,8 @@ class TargetModel:
                     reg.uncertain.add(name)  # the answer was lost or unreadable
                     reg.changed()
                 return
+            if not exchange.is_error:
+                self._honoured.update(contract.name_marks(name))
             if not exchange.is_error or (
                 code == contract.KEY_PAIR_ALREADY_EXISTS.code and name in reg.uncertain
             ):

@@ -430,6 +430,7 @@ def judge_import(
             success=parsed_ok and not error_body,
             code=_text(exchange.field("Code")) if parsed_ok and error_body else None,
             message=_text(exchange.field("Message")),
+            transport=exchange.transport,
         )
         if culprit.why:
             reason = f"{reason} ({culprit.why})"

@@ -2,7 +2,9 @@
 
 ``RunResults`` collects, per requirement of the contract, how many cases exercised it
 and with which outcome, the failures (the minimal example: Hypothesis replays the
-shrunk example last, so the last failure recorded for a test wins), the behaviour
+shrunk example last, so the last failure recorded for a test wins, and once a test's final
+replay records a failure, what its earlier, unshrunk examples recorded under other
+requirements is dropped), the behaviour
 profile (Profile readings observed), message warnings, capabilities, and key pairs
 left behind. The terminal summary, ``results.json``, JUnit properties and
 ``report.html`` are all rendered from it, so no two outputs can disagree. Under
@@ -107,6 +109,11 @@ class RunResults:
     capabilities: dict[str, bool] = field(default_factory=dict)
     leftovers: list[dict[str, str]] = field(default_factory=list)
     exchanges: int = 0
+    # Per test, what its Hypothesis examples before the final replay failed: (failure key,
+    # the requirements that example failed), one row per recorded failure.
+    _provisional: dict[str, list[tuple[str, frozenset[str]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     # -- recording -----------------------------------------------------------------------
@@ -119,8 +126,13 @@ class RunResults:
         exchange: Exchange | None = None,
         acceptable: list[str] | None = None,
         reproduce: str = "",
+        final: bool | None = None,
     ) -> None:
-        """Count ``verdict`` against each requirement it names; keep the latest failure per test."""
+        """Count ``verdict`` against each requirement it names; keep the latest failure per test.
+
+        ``final``: recorded by Hypothesis's final replay of a shrunk example (True), by an
+        example on the way there (False), or outside Hypothesis (None). A final failure
+        drops the provisional ones of its test: the report shows minimal examples only."""
         with self._lock:
             self.exchanges += 1 if exchange is not None else 0
             failed = dict(verdict.failed_requirements)
@@ -140,7 +152,13 @@ class RunResults:
             if verdict.status in (Status.FAIL, Status.ERROR):
                 first = next(iter(failed), verdict.requirements[0] if verdict.requirements else "")
                 reason = "; ".join(verdict.reasons) or "; ".join(failed.values())
-                self.failures[f"{test_id}::{first}"] = Failure(
+                key = f"{test_id}::{first}"
+                charged = frozenset(failed) or frozenset(verdict.requirements)
+                if final:
+                    self._withdraw_provisional(test_id, charged)
+                elif final is False:
+                    self._provisional.setdefault(test_id, []).append((key, charged))
+                self.failures[key] = Failure(
                     test_id=test_id,
                     requirement=first,
                     status=verdict.status.value,
@@ -150,6 +168,24 @@ class RunResults:
                     acceptable=list(acceptable or []),
                     reproduce=reproduce,
                 )
+
+    def _withdraw_provisional(self, test_id: str, final: frozenset[str]) -> None:
+        """The final replay of ``test_id`` failed ``final``: an earlier example that failed
+        one of those too saw the same deviation before it was shrunk, when its request may
+        have pointed at more rules than the minimal one does (a 128-character name with a
+        ``:``). Its failure entry is dropped and its charge to the other rules withdrawn.
+        An earlier example that failed none of ``final`` saw another deviation: it stays."""
+        kept: list[tuple[str, frozenset[str]]] = []
+        for key, charged in self._provisional.pop(test_id, []):
+            if not charged & final:
+                kept.append((key, charged))
+                continue
+            self.failures.pop(key, None)
+            for req_id in charged - final:
+                res = self.requirements[req_id]
+                res.failed, res.cases = max(0, res.failed - 1), max(0, res.cases - 1)
+        if kept:
+            self._provisional[test_id] = kept
 
     def mark_unsupported(self, req_id: str, reason: str) -> None:
         """An Extended requirement the target does not implement (never a FAIL)."""

@@ -35,6 +35,8 @@ from typing import Any
 
 import pytest
 from hypothesis import strategies as st
+from hypothesis.control import current_build_context
+from hypothesis.errors import InvalidArgument
 
 from conformance import contract, oracle
 from conformance.exchange import BodyFormat, Exchange, Transport
@@ -49,6 +51,7 @@ from strategies.case import Case
 from strategies.cases import combine, region_part
 from strategies.encodings import openssh_line
 from strategies.keys import rsa_key, rsa_modulus
+from strategies.names import NAME_REQUIREMENTS
 from strategies.samples import Part, Validity, valid_part
 
 # After this many exchanges in a row without an answer the target is taken as gone: later
@@ -63,8 +66,6 @@ FRESHEN_WINDOW = 8
 AUTO_CLEANUP_ROOM = 50
 
 
-NAME_REQUIREMENTS = ("IKP-N2", "IKP-N3", "IKP-N4")
-
 # The ways ``Suite.expect_each_way`` sends every generated case (IKP-T1, IKP-T2): GET with
 # JSON first, then each other transport, and both body formats over GET and the form body.
 # A case costs more to draw than to send, so judging it over every way is cheap coverage.
@@ -76,6 +77,15 @@ EACH_WAY = (
     (Transport.GET, BodyFormat.XML),
     (Transport.POST_FORM, BodyFormat.XML),
 )
+
+
+def _final_example() -> bool | None:
+    """True in Hypothesis's final replay of a (shrunk) example, False in any other example,
+    None outside a Hypothesis test."""
+    try:
+        return bool(current_build_context().is_final)
+    except InvalidArgument:
+        return None
 
 
 def current_test_id() -> str:
@@ -357,6 +367,7 @@ class Suite:
             exchange=exchange,
             acceptable=oracle.describe_outcomes(case.outcomes) if case is not None else [],
             reproduce=command_for(exchange, self.config) if exchange is not None else "",
+            final=_final_example(),
         )
 
     def _note_transport(self, exchange: Exchange) -> None:

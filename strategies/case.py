@@ -136,6 +136,9 @@ class Case:
     # the region is full, IKP-S2 an import of the name was refused, IKP-X2 it was deleted),
     # whether or not the case exercises them: attribution reads it (``TargetModel.adjust``).
     state: tuple[str, ...] = ()
+    # The marks (``contract.name_marks``) of names this target was seen accepting before the
+    # case was sent: rules it has honoured, which attribution suspects last (``TargetModel``).
+    honoured: frozenset[str] = frozenset()
 
     def expects_success(self) -> bool:
         """True when success is among the acceptable outcomes."""

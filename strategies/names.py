@@ -20,12 +20,15 @@ from conformance.contract import (
     NAME_MAX_LENGTH,
     NAME_MIN_LENGTH,
     NAME_PROFILE_EXTRA_CHARACTERS,
+    name_marks,
 )
 from strategies.case import Outcome
 from strategies.draws import edge_or_between, joined, memoized, pick
 from strategies.samples import Part, Validity, valid_part
 
 PARAM = "KeyPairName"
+# The rules of a valid name, in the order attribution lists them (length, first, the rest).
+NAME_REQUIREMENTS = ("IKP-N2", "IKP-N3", "IKP-N4")
 MALFORMED_NAME = Outcome.error(INVALID_KEY_PAIR_NAME)
 
 # Simplest first, so that Hypothesis shrinks a name's first letter towards "a".
@@ -97,9 +100,27 @@ def valid_names(draw: st.DrawFn, prefix: str = "") -> str:
 def valid_name_parts(draw: st.DrawFn, prefix: str = "") -> Part:
     """Valid names as request parts. Shrinks like ``valid_names``."""
     _check_prefix(prefix)
-    name = draw_valid_name(draw, prefix)
+    return valid_name_part(draw_valid_name(draw, prefix), prefix)
+
+
+def valid_name_part(name: str, prefix: str = "") -> Part:
+    """The part of a valid ``name`` (one the caller chose: a test that swaps a case's name
+    takes this part with it, so a rejection is charged to the rules this name tests)."""
     edge = {NAME_MIN_LENGTH: "-length-min", NAME_MAX_LENGTH: "-length-max"}.get(len(name), "")
-    return valid_part({PARAM: name}, ("IKP-N2", "IKP-N3", "IKP-N4"), f"name:valid{edge}")
+    return valid_part({PARAM: name}, valid_name_requirements(name, prefix), f"name:valid{edge}")
+
+
+def valid_name_requirements(name: str, prefix: str = "") -> tuple[str, ...]:
+    """The rules a rejection of the valid ``name`` could contradict (``contract.name_marks``),
+    length first, then the characters: marks inside ``prefix`` do not count (every name of the
+    run has them), a capital first only without one. A name marked by nothing (letters only,
+    a length inside the range) names all three: nothing in it says which rule was misread."""
+    tail = name[len(prefix) - 1 :] if prefix and name.startswith(prefix) else name
+    marks = {**name_marks(tail), **{k: v for k, v in name_marks(name).items() if k.startswith("length-")}}
+    if prefix:
+        marks.pop("first-upper", None)
+    found = set(marks.values())
+    return tuple(r for r in NAME_REQUIREMENTS if r in found) or NAME_REQUIREMENTS
 
 
 def _invalid(name: str, requirement: str, rule: str) -> Part:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,12 +12,14 @@ from oracle_helpers import FP, REGION, charged, error_json, success_json
 
 from conformance import contract
 from conformance.attribution import TAGS, blamed_parameter
+from conformance.contract import name_marks
+from conformance.exchange import Exchange, Transport
 from conformance.model import TargetModel
 from conformance.oracle import judge_import
 from conformance.verdict import Status
 from strategies.case import Case, CasePart, Outcome, Validity
 from strategies.cases import combine, missing_part, region_part, valid_import_cases
-from strategies.names import MALFORMED_NAME, absent_name_part
+from strategies.names import MALFORMED_NAME, absent_name_part, valid_name_requirements
 from strategies.samples import MALFORMED_KEY, Part, valid_part
 from strategies.tags import ANY_CLIENT_ERROR
 
@@ -338,3 +341,97 @@ def test_a_signature_code_for_a_correctly_signed_request_fails_x3(row: contract.
     assert charged(judge_import(case, error_json(row))) == {"IKP-X3"}
     over_form = dataclasses.replace(case, requirements=(*case.requirements, "IKP-T1"))
     assert charged(judge_import(over_form, error_json(row))) == {"IKP-X3", "IKP-T1"}
+
+
+def first_charged(verdict: Any) -> str:
+    """The requirement a verdict failed first (what the report lists the failure under)."""
+    return verdict.failed_requirements[0][0]
+
+
+@pytest.mark.parametrize(
+    ("transport", "first"),
+    [(Transport.GET, "IKP-X3"), (Transport.V3, "IKP-X3"), (Transport.POST_FORM, "IKP-T1"),
+     (Transport.POST_QUERY, "IKP-T1")],
+)  # fmt: skip
+def test_a_signature_code_over_a_post_under_test_fails_t1_first(transport: Transport, first: str) -> None:
+    """V1 signs the same parameters on every transport and the GET tests judge the signer: a
+    refusal of a correctly signed POST most likely means other bytes were verified than sent."""
+    case = request(name_part(), dsa_key_part())
+    over = dataclasses.replace(case, requirements=(*case.requirements, "IKP-T1", "IKP-X3"))
+    answer = dataclasses.replace(error_json(contract.SIGNATURE_DOES_NOT_MATCH), transport=transport)
+    verdict = judge_import(over, answer)
+    assert charged(verdict) == {"IKP-X3", "IKP-T1"} and first_charged(verdict) == first
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        error_json(contract.ACTION_NOT_FOUND),
+        error_json(contract.MISSING_PARAMETER, message=contract.missing_parameter_message("Action")),
+        error_json(contract.MISSING_PARAMETER, message=contract.missing_parameter_message("Version")),
+    ],
+)
+def test_the_operation_not_found_fails_t1(answer: Exchange) -> None:
+    """The suite always sends Action and Version: a target that does not find them did not read
+    the request where IKP-T1 says they travel, whatever test sent it."""
+    verdict = judge_import(request(name_part(), dsa_key_part()), answer)
+    assert charged(verdict) == {"IKP-T1"}, verdict.reasons
+    assert "the target did not read them" in verdict.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix", "expected"),
+    [
+        ("ikp0a1b2c3dw1-abcdef", "ikp0a1b2c3dw1-", NAME_REQS),  # nothing marks it: all three
+        ("ikp0a1b2c3dw1-ab:cd", "ikp0a1b2c3dw1-", ("IKP-N4",)),  # the prefix's '-', digits do not count
+        ("ikp0a1b2c3dw1-" + "a" * 114, "ikp0a1b2c3dw1-", ("IKP-N2",)),  # length 128
+        ("ikp0a1b2c3dw1-" + "a_" * 57, "ikp0a1b2c3dw1-", ("IKP-N2", "IKP-N4")),
+        ("ab", "", ("IKP-N2",)),
+        ("Abc", "", ("IKP-N3",)),
+        ("a-1", "", ("IKP-N4",)),
+    ],
+)
+def test_a_valid_name_names_the_rules_its_rejection_would_contradict(
+    name: str, prefix: str, expected: tuple[str, ...]
+) -> None:
+    assert valid_name_requirements(name, prefix) == expected
+    case = request(valid_part({"KeyPairName": name}, expected, "name:valid"), dsa_key_part())
+    # As in any run after its first accepted import: the prefix's own marks are honoured.
+    case = dataclasses.replace(case, honoured=frozenset(name_marks(prefix)))
+    verdict = judge_import(case, error_json(contract.INVALID_KEY_PAIR_NAME))
+    assert [r for r, _ in verdict.failed_requirements] == list(expected)
+
+
+LONG_COLON_NAME = "ikp0a1b2c3dw1-" + "a" * 100 + ":" + "b" * 13  # 128 characters, one ':'
+
+
+@pytest.mark.parametrize(
+    ("honoured", "first"),
+    [
+        (frozenset(), "IKP-N2"),  # no evidence: length first
+        (frozenset({"length-128"}), "IKP-N4"),  # a 128-character name was accepted: the ':'
+        (frozenset({"char-:"}), "IKP-N2"),  # a ':' was accepted: the length
+    ],
+)
+def test_a_rejected_valid_name_is_charged_first_to_the_mark_never_honoured(
+    honoured: frozenset[str], first: str
+) -> None:
+    reqs = valid_name_requirements(LONG_COLON_NAME, "ikp0a1b2c3dw1-")
+    assert reqs == ("IKP-N2", "IKP-N4")
+    case = request(
+        valid_part({"KeyPairName": LONG_COLON_NAME}, reqs, "name:valid-length-max"), dsa_key_part()
+    )
+    verdict = judge_import(
+        dataclasses.replace(case, honoured=honoured), error_json(contract.INVALID_KEY_PAIR_NAME)
+    )
+    assert charged(verdict) == {"IKP-N2", "IKP-N4"} and first_charged(verdict) == first
+
+
+def test_the_model_keeps_the_marks_of_every_accepted_name() -> None:
+    model = TargetModel()
+    case = request(valid_part({"KeyPairName": LONG_COLON_NAME}, NAME_REQS, "name:valid"), dsa_key_part())
+    model.observe(dataclasses.replace(case, params={**case.params, "KeyPairName": "Ab-1"}), error_json())
+    assert model.honoured() == frozenset()  # refused: honours nothing
+    model.observe(case, success_json(name=LONG_COLON_NAME))
+    assert model.honoured() == {"length-128", "digit", "char--", "char-:"}
+    assert model.adjust(case).honoured == model.honoured()

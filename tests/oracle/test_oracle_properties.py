@@ -66,7 +66,10 @@ def _in_set(outcomes: frozenset[Outcome], status: int, code: str | None) -> bool
 def _charged_to(outcomes: frozenset[Outcome], code: str | None) -> set[str]:
     """Who an answer outside the set is charged to, for a case without parts (CONTRACT.md
     and issue 11's attribution, stated independently of ``attribution.py``): a state code to
-    its state rule; a success the model's errors forbid to those rules; else the case."""
+    its state rule; a success the model's errors forbid to those rules; the operation not
+    found to the transport (the suite always sends Action and Version); else the case."""
+    if code == contract.ACTION_NOT_FOUND.code:
+        return {"IKP-T1"}
     if code in STATE:
         return {STATE[code]}
     if code in SIGNATURE:

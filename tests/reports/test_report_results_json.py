@@ -114,3 +114,33 @@ def test_conformant_needs_every_core_requirement() -> None:
     results.requirements[contract.core_ids()[0]].cases = 0
     results.requirements[contract.core_ids()[0]].passed = 0
     assert results.to_json()["verdict"] == "incomplete"
+
+
+def _failing(*req_ids: str) -> Verdict:
+    return Verdict(
+        Status.FAIL,
+        ("IKP-N2", "IKP-N4"),
+        tuple(f"{r}: wrong" for r in req_ids),
+        tuple((r, "wrong") for r in req_ids),
+    )
+
+
+def test_a_final_replay_drops_what_unshrunk_examples_recorded_under_other_requirements() -> None:
+    """Hypothesis's examples on the way to the minimal one are provisional: once the final
+    replay of a test records its failure, the report keeps only minimal examples."""
+    results = RunResults()
+    results.record("test_other", _failing("IKP-K3"), final=False)  # another test: kept
+    results.record("test_names", _failing("IKP-N2", "IKP-N4"), final=False)  # unshrunk: 128 long, a ':'
+    results.record("test_names", _failing("IKP-K2"), final=False)  # another deviation: kept
+    results.record("test_plain", _failing("IKP-T1"))  # outside Hypothesis: always kept
+    assert len(results.failures) == 4
+    results.record("test_names", _failing("IKP-N4"), final=True)  # the minimal example: a ':'
+    assert [(f.test_id, f.requirement) for f in results.failures.values()] == [
+        ("test_other", "IKP-K3"),
+        ("test_names", "IKP-K2"),
+        ("test_plain", "IKP-T1"),
+        ("test_names", "IKP-N4"),
+    ]
+    # The unshrunk example's charge to IKP-N2 is withdrawn; IKP-N4 failed twice.
+    assert results.requirements["IKP-N2"].failed == 0 and results.requirements["IKP-N4"].failed == 2
+    assert results.requirements["IKP-K2"].failed == 1

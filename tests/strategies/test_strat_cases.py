@@ -77,7 +77,9 @@ def check_case(case: Case) -> None:
         assert all(case.params.get(p) for p in REQUIRED)
     else:  # valid
         assert case.outcomes == frozenset({SUCCESS}) and case.profile is None
-        assert {"IKP-R1", "IKP-K2", "IKP-R2", "IKP-N2"} <= reqs
+        assert {"IKP-R1", "IKP-K2", "IKP-R2"} <= reqs
+        # The name's rules its rejection could contradict (``names.valid_name_requirements``).
+        assert reqs & {"IKP-N2", "IKP-N3", "IKP-N4"}
         assert all(case.params.get(p) for p in REQUIRED)
     if success and case.key_type:
         assert case.fingerprints[PLAIN_KEY]
