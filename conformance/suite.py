@@ -39,6 +39,7 @@ from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
 from conformance import contract, oracle
+from conformance.client_encodings import SUITE, ClientEncoding
 from conformance.exchange import BodyFormat, Exchange, Transport
 from conformance.model import TargetModel
 from conformance.reproduce import command_for
@@ -320,14 +321,16 @@ class Suite:
         target: Target | None = None,
         record: bool = True,
         fresh: bool = True,
+        encoding: ClientEncoding = SUITE,
     ) -> tuple[Verdict, Exchange]:
         """Send ``case`` and judge it against the model's expectation; record the result.
 
         ``fresh`` (the default) gives a case that may succeed a name unused so far
-        (``freshen``); the tests of duplicates pass ``fresh=False``."""
+        (``freshen``); the tests of duplicates pass ``fresh=False``. ``encoding``: how the
+        parameters are written on the wire (``client_encodings``, IKP-T1)."""
         adjusted = self._prepare(case, fresh=fresh)
         exchange = (target or self.target).import_key_pair(
-            adjusted.params, transport=transport, body_format=body_format
+            adjusted.params, transport=transport, body_format=body_format, encoding=encoding
         )
         return self._conclude(adjusted, exchange, record=record), exchange
 
