@@ -44,9 +44,9 @@ class InputClass:
 
 
 _WHERE = {
-    "first": "right after the first character (after the run's prefix)",
+    "first": "right after the first character (or the run's prefix)",
     "middle": "strictly inside",
-    "last": "as the last character",
+    "last": "at the very end",
 }
 _FORBIDDEN_WHY = {
     "newline": "the classic regular expression whose '$' matches before a final newline takes it",
@@ -81,7 +81,7 @@ def _names() -> list[InputClass]:
                 InputClass(
                     f"name:{names.forbidden_rule(cls, where)}",
                     "IKP-N4",
-                    f"a {cls} character {_WHERE[where]} of a valid name -> Malformed",
+                    f"{cls} {_WHERE[where]} of a valid name -> Malformed",
                     _FORBIDDEN_WHY.get(cls, ""),
                 )
             )
@@ -183,7 +183,11 @@ def _tag_labels() -> list[str]:
     return list(dict.fromkeys(drawn + rows))
 
 
-INVENTORY: tuple[InputClass, ...] = (*_names(), *_keys(), *_regions_and_tags())
+_ORDER = {r.id: i for i, r in enumerate(contract.REQUIREMENTS)}
+# In the contract's order of requirements, then as listed.
+INVENTORY: tuple[InputClass, ...] = tuple(
+    sorted((*_names(), *_keys(), *_regions_and_tags()), key=lambda c: _ORDER[c.requirement])
+)
 BY_ID: dict[str, InputClass] = {c.id: c for c in INVENTORY}
 # The rules whose classes the generators must all reach in a quick run (issue 12).
 COMPLETE_GROUPS = ("names", "keys")
