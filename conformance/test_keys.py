@@ -77,6 +77,25 @@ def test_certificates_by_every_kind_of_ca(
     ikp.expect_each_way(_with_key(ikp, data, key))
 
 
+# One row per one-line form of each documented type (IKP-K2 classes of ``strategies/classes.py``):
+# the drawn tests above choose the comment at random, a row sends each form for sure.
+VALID_ROWS = [
+    c.id.removeprefix("key:") for c in classes.classes_of("IKP-K2") if c.id.startswith("key:openssh")
+]
+
+
+@requires("IKP-K2", "IKP-R2")
+@pytest.mark.parametrize("row", VALID_ROWS)
+@settings(max_examples=1)
+@given(data=st.data())
+def test_valid_key_rows(ikp: Suite, requirement_ids: tuple[str, ...], row: str, data: st.DataObject) -> None:
+    """Each documented type once without and once with a comment: 200 and the right fingerprint."""
+    form, key_type = row.split("@", 1)
+    key = data.draw(valid_keys((key_type,), with_comment=form == "openssh-comment"), label="key")
+    assert key.label() == f"key:{row}"
+    ikp.expect(_with_key(ikp, data, key))
+
+
 @requires("IKP-K3")
 @given(data=st.data())
 def test_broken_keys_are_rejected(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
