@@ -132,7 +132,7 @@ def simple_case(name: str, region: str, seed: bytes | None = None) -> Case:
         requirements=("IKP-K2", "IKP-R2"), rule="rsa-1024",
     )  # fmt: skip
     return combine(
-        [valid_part({"KeyPairName": name}, NAME_REQUIREMENTS, "name"), sample, region_part(region)]
+        [valid_part({"KeyPairName": name}, NAME_REQUIREMENTS, "name:valid"), sample, region_part(region)]
     )
 
 
@@ -360,12 +360,14 @@ class Suite:
     def record(self, verdict: Verdict, case: Case | None, exchange: Exchange | None) -> None:
         """Count ``verdict`` in the results; a FAIL or ERROR also keeps the case, the exchange,
         the acceptable outcomes and a reproduce command (built only then: most verdicts pass)."""
+        labels = tuple(p.rule for p in case.parts) if case is not None else ()  # input classes
         if verdict.status not in (Status.FAIL, Status.ERROR):
-            self.results.record(current_test_id(), verdict, exchange=exchange)
+            self.results.record(current_test_id(), verdict, exchange=exchange, labels=labels)
             return
         self.results.record(
             current_test_id(),
             verdict,
+            labels=labels,
             case=case.to_json() if case is not None else None,
             exchange=exchange,
             acceptable=oracle.describe_outcomes(case.outcomes) if case is not None else [],
