@@ -535,6 +535,23 @@ class ExpectedKeyPair:
     resource_group: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def imported_by(cls, case: Case, exchange: Exchange) -> ExpectedKeyPair:
+        """What the successful import ``case``, answered by ``exchange``, stored: its name,
+        the fingerprint the answer gave, its ``ResourceGroupId`` and ``Tag.N`` pairs."""
+        params = case.params
+        tags = {
+            value: params.get(key.removesuffix(".Key") + ".Value", "")
+            for key, value in params.items()
+            if key.startswith("Tag.") and key.endswith(".Key")
+        }
+        return cls(
+            name=params["KeyPairName"],
+            fingerprint=exchange.field("KeyPairFingerPrint"),
+            resource_group=params.get("ResourceGroupId"),
+            tags=tags,
+        )
+
 
 def _unsupported(exchange: Exchange, req_id: str, action: str) -> Verdict | None:
     """UNSUPPORTED when the target does not implement ``action`` (Extended tier):

@@ -22,6 +22,7 @@ from conformance import contract
 from conformance.contract import Tier
 from conformance.exchange import Exchange
 from conformance.verdict import Status, Verdict, worst
+from strategies import classes as input_classes
 
 SCHEMA_VERSION = 1
 
@@ -109,6 +110,10 @@ class RunResults:
     capabilities: dict[str, bool] = field(default_factory=dict)
     leftovers: list[dict[str, str]] = field(default_factory=list)
     exchanges: int = 0
+    # How many recorded verdicts sent a part of each input class (``strategies/classes.py``),
+    # and of each label the inventory does not list.
+    classes: Counter[str] = field(default_factory=Counter)
+    unlisted: Counter[str] = field(default_factory=Counter)
     # Per test, what its Hypothesis examples before the final replay failed: (failure key,
     # the requirements that example failed), one row per recorded failure.
     _provisional: dict[str, list[tuple[str, frozenset[str]]]] = field(
@@ -127,14 +132,22 @@ class RunResults:
         acceptable: list[str] | None = None,
         reproduce: str = "",
         final: bool | None = None,
+        labels: tuple[str, ...] = (),
     ) -> None:
         """Count ``verdict`` against each requirement it names; keep the latest failure per test.
 
         ``final``: recorded by Hypothesis's final replay of a shrunk example (True), by an
         example on the way there (False), or outside Hypothesis (None). A final failure
-        drops the provisional ones of its test: the report shows minimal examples only."""
+        drops the provisional ones of its test: the report shows minimal examples only.
+        ``labels``: the rule labels of the case's parts, counted as input classes."""
         with self._lock:
             self.exchanges += 1 if exchange is not None else 0
+            for label in labels:
+                cls = input_classes.class_of(label)
+                if cls is None:
+                    self.unlisted[label] += 1
+                else:
+                    self.classes[cls] += 1
             failed = dict(verdict.failed_requirements)
             for req_id in dict.fromkeys((*verdict.requirements, *failed)):
                 res = self.requirements[req_id]
@@ -239,7 +252,21 @@ class RunResults:
                 "warnings": [{"message": w, "count": n} for w, n in sorted(self.warnings.items())],
                 "capabilities": dict(self.capabilities),
                 "leftovers": list(self.leftovers),
+                "classes": self.classes_json(),
             }
+
+    def classes_json(self) -> dict[str, Any]:
+        """Per requirement, every inventory class with how often it was sent (0: never drawn),
+        and the labels the inventory does not list."""
+        by_requirement: dict[str, list[dict[str, Any]]] = {}
+        for cls in input_classes.INVENTORY:
+            by_requirement.setdefault(cls.requirement, []).append(
+                {"id": cls.id, "description": cls.description, "why": cls.why, "count": self.classes[cls.id]}
+            )
+        return {
+            "requirements": [{"requirement": req, "classes": rows} for req, rows in by_requirement.items()],
+            "unlisted": dict(sorted(self.unlisted.items())),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunResults:
@@ -259,6 +286,12 @@ class RunResults:
         out.capabilities = dict(data.get("capabilities", {}))
         out.leftovers = list(data.get("leftovers", []))
         out.exchanges = data.get("statistics", {}).get("exchanges", 0)
+        classes = data.get("classes", {})
+        for group in classes.get("requirements", []):
+            for row in group["classes"]:
+                if row["count"]:
+                    out.classes[row["id"]] += row["count"]
+        out.unlisted.update(classes.get("unlisted", {}))
         return out
 
     def merge(self, other: RunResults) -> None:
@@ -279,6 +312,8 @@ class RunResults:
                 self.capabilities.setdefault(cap, value)
             self.leftovers.extend(other.leftovers)
             self.exchanges += other.exchanges
+            self.classes.update(other.classes)
+            self.unlisted.update(other.unlisted)
 
 
 def tier_summary(reqs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

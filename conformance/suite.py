@@ -39,6 +39,7 @@ from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
 from conformance import contract, oracle
+from conformance.client_encodings import SUITE, ClientEncoding
 from conformance.exchange import BodyFormat, Exchange, Transport
 from conformance.model import TargetModel
 from conformance.reproduce import command_for
@@ -131,7 +132,7 @@ def simple_case(name: str, region: str, seed: bytes | None = None) -> Case:
         requirements=("IKP-K2", "IKP-R2"), rule="rsa-1024",
     )  # fmt: skip
     return combine(
-        [valid_part({"KeyPairName": name}, NAME_REQUIREMENTS, "name"), sample, region_part(region)]
+        [valid_part({"KeyPairName": name}, NAME_REQUIREMENTS, "name:valid"), sample, region_part(region)]
     )
 
 
@@ -320,14 +321,16 @@ class Suite:
         target: Target | None = None,
         record: bool = True,
         fresh: bool = True,
+        encoding: ClientEncoding = SUITE,
     ) -> tuple[Verdict, Exchange]:
         """Send ``case`` and judge it against the model's expectation; record the result.
 
         ``fresh`` (the default) gives a case that may succeed a name unused so far
-        (``freshen``); the tests of duplicates pass ``fresh=False``."""
+        (``freshen``); the tests of duplicates pass ``fresh=False``. ``encoding``: how the
+        parameters are written on the wire (``client_encodings``, IKP-T1)."""
         adjusted = self._prepare(case, fresh=fresh)
         exchange = (target or self.target).import_key_pair(
-            adjusted.params, transport=transport, body_format=body_format
+            adjusted.params, transport=transport, body_format=body_format, encoding=encoding
         )
         return self._conclude(adjusted, exchange, record=record), exchange
 
@@ -357,12 +360,14 @@ class Suite:
     def record(self, verdict: Verdict, case: Case | None, exchange: Exchange | None) -> None:
         """Count ``verdict`` in the results; a FAIL or ERROR also keeps the case, the exchange,
         the acceptable outcomes and a reproduce command (built only then: most verdicts pass)."""
+        labels = tuple(p.rule for p in case.parts) if case is not None else ()  # input classes
         if verdict.status not in (Status.FAIL, Status.ERROR):
-            self.results.record(current_test_id(), verdict, exchange=exchange)
+            self.results.record(current_test_id(), verdict, exchange=exchange, labels=labels)
             return
         self.results.record(
             current_test_id(),
             verdict,
+            labels=labels,
             case=case.to_json() if case is not None else None,
             exchange=exchange,
             acceptable=oracle.describe_outcomes(case.outcomes) if case is not None else [],

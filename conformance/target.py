@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance import contract, redaction, retry, signing
+from conformance.client_encodings import SUITE, ClientEncoding
 from conformance.connection import Connections, Pending, Request, Response, SendError
 from conformance.exchange import BodyFormat, Exchange, ParsedBody, Transport
 
@@ -398,6 +399,7 @@ class _Built:
     form: bool
     query: dict[str, str] = field(default_factory=dict)  # the URL's parameters, in their order
     form_params: dict[str, str] = field(default_factory=dict)  # the form body's parameters
+    encoding: ClientEncoding = SUITE  # how the URL and the form body were written (IKP-T1)
 
 
 def _attempts(count: int) -> str:
@@ -417,6 +419,7 @@ class _Job:
     secrets: redaction.Secrets
     started: float
     attempts: int = 0
+    encoding: ClientEncoding = SUITE
 
 
 @dataclass(frozen=True)
@@ -427,6 +430,7 @@ class Call:
     params: Mapping[str, str]
     transport: Transport = Transport.GET
     body_format: BodyFormat = BodyFormat.JSON
+    encoding: ClientEncoding = SUITE  # how the parameters are written (IKP-T1)
 
 
 class Target:
@@ -488,6 +492,7 @@ class Target:
         body_format: BodyFormat = BodyFormat.JSON,
         sign: bool | None = None,
         tamper: Tamper | None = None,
+        encoding: ClientEncoding = SUITE,
     ) -> Exchange:
         """Send ``action`` with the business ``params``; never raises for network problems.
 
@@ -497,8 +502,10 @@ class Target:
         Throttling/ServiceUnavailable answers (``retry.is_retryable``: any status) and
         connections that never opened are retried ``config.retries`` times with exponential
         backoff or the target's ``x-acs-retry-after`` (capped), each attempt signed afresh.
+        ``encoding`` is how a real client would write the parameters (``client_encodings``);
+        signatures are computed over the decoded parameters whatever it is.
         """
-        job = self._job(action, params, transport, body_format, sign, tamper)
+        job = self._job(action, params, transport, body_format, sign, tamper, encoding)
         built = self._attempt(job)
         return self._until_settled(job, built, self._connections.finish(self._start(0, built)))
 
@@ -507,7 +514,9 @@ class Target:
         connection of its own, before any answer is read (``Connections.start``), so the
         target works on them while the client reads and parses. A request that needs another
         attempt then carries on alone, exactly as in ``call``. Exchanges in ``calls`` order."""
-        jobs = [self._job(c.action, c.params, c.transport, c.body_format, None, None) for c in calls]
+        jobs = [
+            self._job(c.action, c.params, c.transport, c.body_format, None, None, c.encoding) for c in calls
+        ]
         started = []
         for slot, job in enumerate(jobs):  # each one leaves as soon as it is built
             built = self._attempt(job)
@@ -535,6 +544,7 @@ class Target:
         body_format: BodyFormat,
         sign: bool | None,
         tamper: Tamper | None,
+        encoding: ClientEncoding = SUITE,
     ) -> _Job:
         creds = self.config.credentials
         if sign is None:
@@ -543,10 +553,15 @@ class Target:
             raise ValueError("a signed request needs credentials (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET)")
         if tamper is not None and not sign:
             raise ValueError("tampering needs a signed request")
+        if encoding.all_in_body and transport is not Transport.POST_FORM:
+            raise ValueError(f"encoding {encoding.id} needs the form-body transport")
         business = {str(k): str(v) for k, v in params.items()}
         extra_ids = (tamper.access_key_id,) if tamper and tamper.access_key_id else ()
         secrets = creds.secrets(*extra_ids) if creds else redaction.NO_SECRETS
-        return _Job(action, business, transport, body_format, sign, tamper, secrets, time.monotonic())
+        started = time.monotonic()
+        return _Job(
+            action, business, transport, body_format, sign, tamper, secrets, started, encoding=encoding
+        )
 
     def _attempt(self, job: _Job) -> _Built:
         """The next attempt of ``job``, counted and built (signed afresh)."""
@@ -554,7 +569,9 @@ class Target:
         with self._lock:
             self._sent += 1
         creds = self.config.credentials if job.sign else None
-        return self._build(job.action, job.business, job.transport, job.body_format, creds, job.tamper)
+        return self._build(
+            job.action, job.business, job.transport, job.body_format, creds, job.tamper, job.encoding
+        )
 
     def _settle(self, job: _Job, built: _Built, result: Response | SendError) -> Exchange | None:
         """The Exchange of an attempt's result, or None (after the backoff) when another
@@ -641,6 +658,7 @@ class Target:
         body_format: BodyFormat,
         creds: Credentials | None,
         tamper: Tamper | None,
+        encoding: ClientEncoding = SUITE,
     ) -> _Built:
         config = self.config
         tamper = tamper or Tamper()
@@ -670,8 +688,8 @@ class Target:
                     access_key_id=key_id or creds.access_key_id, secret=secret,
                     nonce=nonce, timestamp=timestamp,
                 )  # fmt: skip
-            url = self._url(query)
-            return _Built(method, url, dict(query), headers, body, form=False, query=query)
+            url = self._url(query, encoding)
+            return _Built(method, url, dict(query), headers, body, form=False, query=query, encoding=encoding)
 
         common = {"Action": action, "Version": contract.API_VERSION}
         if body_format is not BodyFormat.ABSENT:
@@ -691,16 +709,18 @@ class Target:
                 nonce=nonce, timestamp=timestamp, security_token=creds.security_token,
             )  # fmt: skip
         body = b""
+        if encoding.all_in_body:  # the whole signed request in the body (Node pop-core's POST)
+            query, form = {}, {**query, **form}
         if transport is Transport.POST_FORM:
             headers["Content-Type"] = FORM_CONTENT_TYPE
-            body = signing.encode_pairs(form).encode("ascii")
+            body = encoding.encode(form).encode("ascii")
         return _Built(
-            method, self._url(query), {**query, **form}, headers, body,
-            form=bool(form), query=query, form_params=form,
+            method, self._url(query, encoding), {**query, **form}, headers, body,
+            form=bool(form), query=query, form_params=form, encoding=encoding,
         )  # fmt: skip
 
-    def _url(self, query: Mapping[str, str]) -> str:
-        encoded = signing.encode_pairs(query)
+    def _url(self, query: Mapping[str, str], encoding: ClientEncoding = SUITE) -> str:
+        encoded = encoding.encode(query)
         return f"{self.config.origin}{self.config.path}" + (f"?{encoded}" if encoded else "")
 
     def _wire(self, built: _Built) -> Request:
@@ -744,12 +764,12 @@ class Target:
         )
         query_pairs = list(redact(built.query).items())
         form_pairs = list(redact(built.form_params).items())
-        query = signing.encode_pairs(dict(query_pairs))
+        query = built.encoding.encode(dict(query_pairs))
         url = f"{self.config.origin}{self.config.path}" + (f"?{query}" if query else "")
         if not quiet:
             url = redaction.redact_text(url, secrets)
         if built.form:
-            request_body = signing.encode_pairs(dict(form_pairs))
+            request_body = built.encoding.encode(dict(form_pairs))
         elif built.body:
             request_body = redaction.redact_text(built.body.decode("utf-8", "replace"), secrets)
         else:

@@ -38,17 +38,7 @@ def test_describe_lists_the_imported_key_pair(
     case = ikp.freshen(case)
     name = case.params["KeyPairName"]
     exchange = ikp.expect(case)
-    tags = {
-        case.params[k]: case.params.get(k.replace(".Key", ".Value"), "")
-        for k in case.params
-        if k.startswith("Tag.") and k.endswith(".Key")
-    }
-    expected = oracle.ExpectedKeyPair(
-        name=name,
-        fingerprint=exchange.field("KeyPairFingerPrint"),
-        resource_group=case.params.get("ResourceGroupId"),
-        tags=tags,
-    )
+    expected = oracle.ExpectedKeyPair.imported_by(case, exchange)
     listing = ikp.describe(ikp.region, KeyPairName=name)
     verdict = oracle.judge_describe(listing, region=ikp.region, expected={name: expected})
     ikp.record(verdict, case, listing)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import contract
 from conformance.marks import requires
 from conformance.suite import Suite
-from strategies import cases
+from strategies import cases, classes
 from strategies.authorities import CA_KINDS
-from strategies.bodies import key_sample, valid_keys
+from strategies.bodies import PROFILE_FAMILIES, key_sample, profile_keys, valid_keys
 from strategies.broken import BROKEN_FAMILIES, broken_keys
 from strategies.case import Case
 from strategies.encodings import openssh_line, optional_comments
@@ -77,6 +77,25 @@ def test_certificates_by_every_kind_of_ca(
     ikp.expect_each_way(_with_key(ikp, data, key))
 
 
+# One row per one-line form of each documented type (IKP-K2 classes of ``strategies/classes.py``):
+# the drawn tests above choose the comment at random, a row sends each form for sure.
+VALID_ROWS = [
+    c.id.removeprefix("key:") for c in classes.classes_of("IKP-K2") if c.id.startswith("key:openssh")
+]
+
+
+@requires("IKP-K2", "IKP-R2")
+@pytest.mark.parametrize("row", VALID_ROWS)
+@settings(max_examples=1)
+@given(data=st.data())
+def test_valid_key_rows(ikp: Suite, requirement_ids: tuple[str, ...], row: str, data: st.DataObject) -> None:
+    """Each documented type once without and once with a comment: 200 and the right fingerprint."""
+    form, key_type = row.split("@", 1)
+    key = data.draw(valid_keys((key_type,), with_comment=form == "openssh-comment"), label="key")
+    assert key.label() == f"key:{row}"
+    ikp.expect(_with_key(ikp, data, key))
+
+
 @requires("IKP-K3")
 @given(data=st.data())
 def test_broken_keys_are_rejected(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
@@ -109,6 +128,41 @@ def test_broken_keys_of_each_family(
     ikp.expect_each_way(_with_key(ikp, data, key))
 
 
+# One row per IKP-K3 class of the inventory (``strategies/classes.py``): each way to break each
+# documented type, each undocumented type, each kind of non-key and pasted private key. A
+# draw over types or families reaches a given pair in only some quick runs; a row always does.
+BROKEN_ROWS = [c.id.removeprefix("key:") for c in classes.classes_of("IKP-K3")]
+
+
+@requires("IKP-K3")
+@pytest.mark.parametrize("row", BROKEN_ROWS)
+@settings(max_examples=1)
+@given(data=st.data())
+def test_broken_key_rows(ikp: Suite, requirement_ids: tuple[str, ...], row: str, data: st.DataObject) -> None:
+    """Each structural break of each documented type and certificate version, each
+    undocumented type (a curve or type name differing only in case too) -> Malformed, once."""
+    family, variant = row.split("@", 1)
+    if BROKEN_FAMILIES[family].applies is None:
+        key = data.draw(broken_keys(families=(family,), variant=variant), label="key")
+    else:
+        key = data.draw(broken_keys((variant,), (family,)), label="key")
+    assert key.label() == f"key:{row}"
+    ikp.expect(_with_key(ikp, data, key))
+
+
+@requires("IKP-K4", "IKP-K5")
+@pytest.mark.parametrize("family", sorted(PROFILE_FAMILIES))
+@settings(max_examples=1)
+@given(data=st.data())
+def test_profile_key_rows(
+    ikp: Suite, requirement_ids: tuple[str, ...], family: str, data: st.DataObject
+) -> None:
+    """Each IKP-K4 encoding and IKP-K5 variation once (ten draws over all of them miss some):
+    accepted with the right fingerprint, or Malformed; the reading is recorded."""
+    key = data.draw(profile_keys(families=(family,)), label="key")
+    ikp.expect(_with_key(ikp, data, key))
+
+
 @requires("IKP-K3")
 @given(data=st.data())
 def test_broken_keys_ed25519(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
@@ -119,6 +173,7 @@ def test_broken_keys_ed25519(ikp: Suite, requirement_ids: tuple[str, ...], data:
     sample = KeySample(
         body=openssh_line(key.key_type, key.blob.data, comment), validity=Validity.INVALID,
         requirements=("IKP-K3",), rule="undocumented-type", encoding="openssh", blob=key.blob.data, key=key,
+        variant=key.key_type,
     )  # fmt: skip
     ikp.expect_each_way(_with_key(ikp, data, sample))
 

@@ -1,4 +1,5 @@
-"""Transport and formats: IKP-T1..T5 over GET, POST query, POST form and V3, JSON and XML.
+"""Transport and formats: IKP-T1..T5 over GET, POST query, POST form and V3, JSON and XML,
+and every way a real client writes the parameters (``client_encodings``).
 
 Every exchange of every test is also judged for IKP-T2..T5 (body syntax, RequestId, error
 shape, no 5xx); this module makes sure each transport and format is exercised with valid,
@@ -10,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from conformance import contract
+from conformance.client_encodings import CLIENT_ENCODINGS
 from conformance.exchange import BodyFormat, Transport
 from conformance.marks import requires
 from conformance.suite import Suite
@@ -66,3 +68,24 @@ def test_format_value_is_case_insensitive(
     if exchange.parsed.syntax != want:
         ikp.fail("IKP-T2", f"Format={spelling} answered with a {exchange.parsed.syntax} body", case, exchange)
     ikp.passed("IKP-T2", case, exchange)
+
+
+@requires("IKP-T1")
+@given(data=st.data())
+def test_every_client_encoding(ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject) -> None:
+    """A valid import and one with a broken name get the same answer however a real client
+    writes them: ``+`` or ``%20`` for a space, upper- or lower-case escapes, sorted, built or
+    another order, business parameters in the query or the form body, or everything in the
+    body (``client_encodings.CLIENT_ENCODINGS``: the Python SDKs, Terraform, Go, Node).
+
+    Each case is first judged as the suite itself writes it, against its own requirements;
+    a wrong answer to the same case written another way is then charged to IKP-T1. Key bodies
+    always carry a space and base64's ``+``, ``/`` and ``=``; tags may carry spaces too."""
+    valid = data.draw(ikp.valid_cases(), label="valid")
+    broken = data.draw(ikp.invalid_cases("name"), label="broken name")
+    for case in (valid, broken):
+        ikp.expect(case)
+        over_encoding = dataclasses.replace(case, requirements=("IKP-T1",), parts=())
+        for encoding in CLIENT_ENCODINGS:
+            event(f"encoding:{encoding.id}")
+            ikp.expect(over_encoding, transport=encoding.transport, encoding=encoding)

@@ -126,13 +126,18 @@ def key_sample(
 @memoized
 @st.composite
 def valid_keys(
-    draw: st.DrawFn, types: tuple[str, ...] = DOCUMENTED_KEY_TYPES, ca_kinds: tuple[str, ...] = CA_KINDS
+    draw: st.DrawFn,
+    types: tuple[str, ...] = DOCUMENTED_KEY_TYPES,
+    ca_kinds: tuple[str, ...] = CA_KINDS,
+    with_comment: bool | None = None,
 ) -> KeySample:
-    """OpenSSH one-line bodies (with or without a comment) of documented keys (IKP-K2).
+    """OpenSSH one-line bodies (with or without a comment: ``with_comment`` None draws which)
+    of documented keys (IKP-K2).
 
     Every sample carries its acceptable fingerprints. Shrinks towards ``ssh-rsa`` 1024, no comment."""
     key = draw(documented_keys(types, ca_kinds))
-    comment = draw(optional_comments())
+    choice = {None: optional_comments(), True: comments(), False: st.none()}[with_comment]
+    comment = draw(choice)
     return key_sample(
         key,
         openssh_line(key.key_type, key.blob.data, comment),

@@ -69,6 +69,8 @@ MADE_UP_TYPES = (
 SK_APPLICATION = "ssh:"
 
 Built = tuple[str, bytes | None, str]  # body, blob carried (if any), description
+# ``(draw, key) -> Built``; a family that needs no key gets the variant to build instead (one
+# of its ``variants``), or ``None`` to draw one.
 Builder = Callable[[st.DrawFn, Any], Built]
 
 
@@ -80,26 +82,37 @@ class BrokenFamily:
     name: str
     applies: tuple[str, ...] | None
     build: Builder
+    variants: tuple[str, ...] = ()  # families that need no key: what they can be
 
 
 # -- families that need no documented key -----------------------------------------------------
-def _not_a_key(draw: st.DrawFn, _: None) -> Built:
-    kind = pick(draw, ("doc-example", "type-only", "base64-only", "free-text", "url"))
+NOT_A_KEY_KINDS = ("doc-example", "type-only", "base64-only", "free-text", "url")
+_NOT_A_KEY_DESCRIPTIONS = {
+    "doc-example": "the documentation's own example value",
+    "type-only": "a type name and nothing else",
+    "base64-only": "a key's base64 without its type name",
+    "url": "a URL",
+    "free-text": "free text",
+}
+
+
+def _not_a_key(draw: st.DrawFn, chosen: str | None) -> Built:
+    kind = chosen or pick(draw, NOT_A_KEY_KINDS)
     if kind == "doc-example":
-        return DOC_EXAMPLE_BODY, None, "the documentation's own example value"
+        return DOC_EXAMPLE_BODY, None, _NOT_A_KEY_DESCRIPTIONS[kind]
     if kind == "type-only":
-        return pick(draw, DOCUMENTED_KEY_TYPES), None, "a type name and nothing else"
+        return pick(draw, DOCUMENTED_KEY_TYPES), None, _NOT_A_KEY_DESCRIPTIONS[kind]
     if kind == "base64-only":
         key = draw(documented_keys(PLAIN_KEY_TYPES))
-        return b64(key.blob.data), key.blob.data, "a key's base64 without its type name"
+        return b64(key.blob.data), key.blob.data, _NOT_A_KEY_DESCRIPTIONS[kind]
     if kind == "url":
-        return "https://example.com/id_rsa.pub", None, "a URL"
+        return "https://example.com/id_rsa.pub", None, _NOT_A_KEY_DESCRIPTIONS[kind]
     text = draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 .,-", min_size=1, max_size=80))
-    return (text.strip() or "not a key"), None, "free text"
+    return (text.strip() or "not a key"), None, _NOT_A_KEY_DESCRIPTIONS[kind]
 
 
-def _undocumented(draw: st.DrawFn, _: None) -> Built:
-    name = pick(draw, UNDOCUMENTED_KEY_TYPES + MADE_UP_TYPES)
+def _undocumented(draw: st.DrawFn, chosen: str | None) -> Built:
+    name = chosen or pick(draw, UNDOCUMENTED_KEY_TYPES + MADE_UP_TYPES)
     seed = draw(st.binary(min_size=16, max_size=16))
     if name == "ssh-ed25519":
         data = draw(ed25519_keys()).blob.data
@@ -121,8 +134,11 @@ def _undocumented(draw: st.DrawFn, _: None) -> Built:
     return draw_openssh_line(draw, name, data), data, f"a key of the undocumented type {name}"
 
 
-def _private_key(draw: st.DrawFn, _: None) -> Built:
-    source = pick(draw, ("ecdsa", "ed25519", *CA_KINDS))
+PRIVATE_KEY_SOURCES = tuple(dict.fromkeys(("ecdsa", "ed25519", *CA_KINDS)))
+
+
+def _private_key(draw: st.DrawFn, chosen: str | None) -> Built:
+    source = chosen or pick(draw, PRIVATE_KEY_SOURCES)
     if source == "ecdsa":
         curve_id = pick(draw, CURVE_IDS)
         key: Any = ec.derive_private_key(draw(st.integers(1, 2**255)), curve(curve_id))
@@ -217,6 +233,33 @@ def _curve_mismatch(draw: st.DrawFn, key: SshKey) -> Built:
     bad = ecdsa_key(curve_id, key.fields[1][1][4:], name_curve=wrong)
     data = bad.blob.data
     return draw_openssh_line(draw, key.key_type, data), data, f"type {key.key_type}, curve name {wrong}"
+
+
+def _case_variants(name: str) -> tuple[str, str]:
+    """``name`` in capitals and capitalised: equal to it only without regard to case."""
+    return name.upper(), name[:1].upper() + name[1:]
+
+
+def _curve_case(draw: st.DrawFn, key: SshKey) -> Built:
+    """The curve name in the blob differs from the type's only in letter case (``NISTP256``
+    under ``ecdsa-sha2-nistp256``): SSH names are case-sensitive (RFC 4251 section 6), so the
+    curve does not match the type, whatever the numbers."""
+    assert isinstance(key, PlainKey)
+    curve_id = key.key_type.removeprefix("ecdsa-sha2-")
+    wrong = pick(draw, _case_variants(curve_id))
+    data = ecdsa_key(curve_id, key.fields[1][1][4:], name_curve=wrong).blob.data
+    return draw_openssh_line(draw, key.key_type, data), data, f"type {key.key_type}, curve name {wrong}"
+
+
+def _type_case(draw: st.DrawFn, key: SshKey) -> Built:
+    """The documented type name in another letter case, on the line and inside the blob
+    (``SSH-RSA``): a name outside the list (SSH names are case-sensitive, RFC 4251 section 6),
+    which only a reader that folds case would take for the documented one."""
+    name = pick(draw, _case_variants(key.key_type))
+    own = string(key.key_type)
+    assert key.blob.data.startswith(own)
+    data = string(name) + key.blob.data[len(own) :]
+    return draw_openssh_line(draw, name, data), data, f"the type {key.key_type} written {name}"
 
 
 def _off_curve_point(draw: st.DrawFn, key: PlainKey) -> PlainKey:
@@ -323,16 +366,18 @@ _ALL = DOCUMENTED_KEY_TYPES
 BROKEN_FAMILIES: dict[str, BrokenFamily] = {
     f.name: f
     for f in (
-        BrokenFamily("not-a-key", None, _not_a_key),
+        BrokenFamily("not-a-key", None, _not_a_key, NOT_A_KEY_KINDS),
         BrokenFamily("bad-base64", _ALL, _bad_base64),
         BrokenFamily("truncated-at-boundary", _ALL, _truncated_at_boundary),
         BrokenFamily("truncated-mid-field", _ALL, _truncated_mid_field),
         BrokenFamily("trailing-bytes", _ALL, _trailing_bytes),
         BrokenFamily("type-mismatch", _ALL, _type_mismatch),
         BrokenFamily("curve-mismatch", _ECDSA_PLAIN, _curve_mismatch),
+        BrokenFamily("curve-case", _ECDSA_PLAIN, _curve_case),
+        BrokenFamily("type-case", _ALL, _type_case),
         BrokenFamily("point-off-curve", _ECDSA_PLAIN, _point_off_curve),
-        BrokenFamily("undocumented-type", None, _undocumented),
-        BrokenFamily("private-key", None, _private_key),
+        BrokenFamily("undocumented-type", None, _undocumented, UNDOCUMENTED_KEY_TYPES + MADE_UP_TYPES),
+        BrokenFamily("private-key", None, _private_key, PRIVATE_KEY_SOURCES),
         BrokenFamily("cert-wrong-inner-type", _CERT_TYPES, _cert_wrong_inner_type),
         BrokenFamily("cert-layout-swapped", _CERT_TYPES, _cert_layout_swapped),
         BrokenFamily("cert-key-off-curve", _ECDSA_CERTS, _cert_key_off_curve),
@@ -348,11 +393,15 @@ def broken_keys(
     draw: st.DrawFn,
     types: tuple[str, ...] | None = None,
     families: tuple[str, ...] | None = None,
+    variant: str | None = None,
 ) -> KeySample:
     """Bodies that break IKP-K3 in one labelled way -> ``InvalidPublicKeyBody.Malformed``.
 
     ``types`` limits the families derived from a documented key to those types (and, when
-    given, leaves out the families that need no key); ``families`` picks families by name.
+    given, leaves out the families that need no key); ``families`` picks families by name and
+    ``variant`` what a family that needs no key builds (a row of ``classes.py``). Each sample's
+    ``variant`` is its class within the family: the documented type it derives from, or what
+    the keyless family built (``ssh-ed25519``, ``doc-example``, ``rsa``).
     Shrinks towards the first family (``not-a-key``: the documentation's ``ABC1234567``)."""
     names = families or tuple(BROKEN_FAMILIES)
     usable = [
@@ -371,7 +420,7 @@ def broken_keys(
     if family.applies is not None:
         wanted = tuple(t for t in (types or _ALL) if t in family.applies)
         key = draw(documented_keys(wanted))
-    body, data, description = family.build(draw, key)
+    body, data, description = family.build(draw, key if key is not None else variant)
     return KeySample(
         body=body,
         validity=Validity.INVALID,
@@ -382,4 +431,16 @@ def broken_keys(
         description=description,
         blob=data,
         key=key,
+        variant=_variant_of(family.name, key, body, description),
     )
+
+
+def _variant_of(family: str, key: SshKey | None, body: str, description: str) -> str:
+    """The class of a sample within its family (``broken_keys``)."""
+    if key is not None:
+        return key.documented_type
+    if family == "undocumented-type":
+        return body.split()[0]
+    if family == "private-key":
+        return description.split()[1]  # "a {source} private key (...)"
+    return next(k for k, d in _NOT_A_KEY_DESCRIPTIONS.items() if d == description)

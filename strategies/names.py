@@ -35,14 +35,21 @@ MALFORMED_NAME = Outcome.error(INVALID_KEY_PAIR_NAME)
 FIRST_CHARACTERS = _string.ascii_lowercase + _string.ascii_uppercase
 NAME_CHARACTERS = FIRST_CHARACTERS + _string.digits + NAME_EXTRA_CHARACTERS
 
-# IKP-N3: first characters that are allowed later in a name but not first.
+# IKP-N3: first characters that are not letters under any reading: the ones allowed later in
+# a name, ASCII symbols and a space, and non-ASCII decimal digits (a digit is no letter, however
+# "letter" is read; IKP-N5's Unicode letters are the Profile question, never drawn here).
 BAD_FIRST_CLASSES: dict[str, str] = {
     "digit": _string.digits,
     "colon": ":",
     "underscore": "_",
     "hyphen": "-",
+    "symbol": " !#$%&*+/=@.",
+    "unicode-digit": "\u0663\u0969\u0bed",
 }
-# IKP-N4: characters forbidden anywhere, one class at a time.
+# IKP-N4: characters forbidden anywhere after the first, one kind at a time. Each is invalid
+# under every legal reading of "letters, digits, ':', '_', '-'" (also the current docs' Unicode
+# letters and decimal digits, IKP-N5): none is a letter or a digit, none becomes one under
+# NFC/NFKC normalisation (the Unicode ones have no decomposition, or decompose to a space).
 FORBIDDEN_CLASSES: dict[str, tuple[str, ...] | str] = {
     "space": " ",
     "slash": "/",
@@ -52,15 +59,34 @@ FORBIDDEN_CLASSES: dict[str, tuple[str, ...] | str] = {
     "equals": "=",
     "comma": ",",
     "quote": "'\"`",
-    "control": "".join(chr(c) for c in range(1, 32)) + "\x7f",
+    "newline": "\n",  # the regular expression whose ``$`` also matches before a final newline
+    "carriage-return": "\r",
+    "tab": "\t",
+    "control": "".join(chr(c) for c in (*range(1, 9), 11, 12, *range(14, 32))) + "\x7f",
+    "c1-control": "\x85\x80\x9f",
     "emoji": ("\U0001f600", "\U0001f511", "\U0001f30d", "\u2764\ufe0f"),
     "symbol": "!#$%&()[]{}<>;?\\|^~",
+    "unicode-space": "\u00a0\u3000\u2028",
+    "format-character": "\u200b\u200d\ufeff\u2060",
+    "combining-mark": "\u20dd\u20e3\u0489",  # enclosing marks: compose with nothing
+    "unicode-punctuation": "\u20ac\u00a9\u00a7\u00bf\u00ab\u2014\u2022\u2192\u3002\u00d7",
 }
+# Where IKP-N4 places the forbidden character: right after the first character (after the
+# prefix when there is one), strictly inside, or at the very end.
+POSITIONS = ("first", "middle", "last")
 # IKP-N5: non-ASCII letters, by script (current docs allow Unicode letters).
 NON_ASCII_LETTERS: dict[str, str] = {
     "cjk": "密钥对测试名称",
     "accented": "éàüñçøåÉÖ",
     "cyrillic": "ключпарЖЯ",
+}
+# IKP-N5 too: non-ASCII numbers after the first character. The seed's rule rejects them, but
+# the official text says "digits" without "ASCII" and the current docs allow the Unicode
+# decimal-digit and letter categories (``Nd``; ``Nl`` "letter number"), and Unicode gives
+# ``²`` the numeric type Digit: a reading may accept each, so none is invalid under every one.
+NON_ASCII_NUMBERS: dict[str, str] = {
+    "unicode-digit": "\u0663\u0969\u0bed\uff10",
+    "unicode-number": "\u00b2\u00bd\u216b",
 }
 
 
@@ -123,8 +149,12 @@ def valid_name_requirements(name: str, prefix: str = "") -> tuple[str, ...]:
     return tuple(r for r in NAME_REQUIREMENTS if r in found) or NAME_REQUIREMENTS
 
 
-def _invalid(name: str, requirement: str, rule: str) -> Part:
-    return Part({PARAM: name}, Validity.INVALID, frozenset({MALFORMED_NAME}), (requirement,), f"name:{rule}")
+def _invalid(name: str, *args: str) -> Part:
+    """The invalid part of ``name``: ``args`` are the requirements it breaks, then its rule."""
+    *requirements, rule = args
+    return Part(
+        {PARAM: name}, Validity.INVALID, frozenset({MALFORMED_NAME}), tuple(requirements), f"name:{rule}"
+    )
 
 
 def _too_short(draw: st.DrawFn, prefix: str) -> Part:
@@ -142,15 +172,41 @@ def _bad_first(draw: st.DrawFn, prefix: str) -> Part:
     cls = pick(draw, tuple(BAD_FIRST_CLASSES))
     first = pick(draw, BAD_FIRST_CLASSES[cls])
     rest = prefix + _fill(draw, draw(st.integers(max(0, 1 - len(prefix)), 20)))
-    return _invalid((first + rest)[:NAME_MAX_LENGTH], "IKP-N3", f"first-{cls}")
+    return _invalid((first + rest)[:NAME_MAX_LENGTH], *_first_rules(cls), f"first-{cls}")
+
+
+def _first_rules(cls: str) -> tuple[str, ...]:
+    """What a bad first character of ``cls`` breaks: IKP-N3 (not a letter) and, for a symbol
+    forbidden anywhere, IKP-N4 too (a Unicode digit is a digit under some reading)."""
+    return ("IKP-N3", "IKP-N4") if cls == "symbol" else ("IKP-N3",)
+
+
+def insert_at(base: str, bad: str, where: str, prefix: str = "") -> str:
+    """``base`` with ``bad`` inserted at ``where`` (``POSITIONS``): right after the first
+    character or ``prefix``, strictly inside (padding ``base`` with ``x`` when it is too
+    short to have an inside), or at the end."""
+    start = max(1, len(prefix))
+    if where == "first":
+        return base[:start] + bad + base[start:]
+    if where == "last":
+        return base + bad
+    if len(base) < start + 2:
+        base = base.ljust(start + 2, "x")
+    middle = start + (len(base) - start) // 2
+    return base[:middle] + bad + base[middle:]
+
+
+def forbidden_rule(cls: str, where: str) -> str:
+    """The label of a name with a ``cls`` character at ``where``: ``forbidden-newline@last``."""
+    return f"forbidden-{cls}@{where}"
 
 
 def _forbidden(draw: st.DrawFn, prefix: str) -> Part:
     cls = pick(draw, tuple(FORBIDDEN_CLASSES))
     bad = pick(draw, FORBIDDEN_CLASSES[cls])
-    base = draw_valid_name(draw, prefix, NAME_MAX_LENGTH - len(bad))
-    position = draw(st.integers(max(1, len(prefix)), len(base)))
-    return _invalid(base[:position] + bad + base[position:], "IKP-N4", f"forbidden-{cls}")
+    where = pick(draw, POSITIONS)
+    base = draw_valid_name(draw, prefix, NAME_MAX_LENGTH - len(bad) - 2)
+    return _invalid(insert_at(base, bad, where, prefix), "IKP-N4", forbidden_rule(cls, where))
 
 
 def _url_prefix(draw: st.DrawFn, prefix: str) -> Part:
@@ -208,30 +264,23 @@ def absent_name_part() -> Part:
     )
 
 
-@memoized
-@st.composite
-def profile_name_parts(draw: st.DrawFn, prefix: str = "") -> Part:
-    """Names whose acceptance is a Profile question (IKP-N5): a non-ASCII letter (CJK,
-    accented, Cyrillic) anywhere including first, or a ``.``; otherwise valid.
+PROFILE_KINDS = (*NON_ASCII_LETTERS, "dot", *NON_ASCII_NUMBERS)
 
-    Accepted or ``InvalidKeyPairName.Malformed``. Shrinks towards a CJK letter inside the name."""
-    kind = pick(draw, (*NON_ASCII_LETTERS, "dot"))
-    extra = NAME_PROFILE_EXTRA_CHARACTERS if kind == "dot" else NON_ASCII_LETTERS[kind]
-    char = pick(draw, extra)
-    base = draw_valid_name(draw, prefix, NAME_MAX_LENGTH - 1)
-    first = kind != "dot" and draw(st.booleans())
-    if first:
-        name = char + base
-        where = "first"
+
+def _profile_characters(kind: str) -> str:
+    if kind == "dot":
+        return NAME_PROFILE_EXTRA_CHARACTERS
+    return NON_ASCII_LETTERS.get(kind) or NON_ASCII_NUMBERS[kind]
+
+
+def profile_name_part(name: str, kind: str, where: str) -> Part:
+    """The Profile part of ``name``, which holds one ``kind`` character at ``where`` (IKP-N5)."""
+    if kind == "dot":
+        question = "IKP-N5: is '.' accepted in a name?"
+    elif kind in NON_ASCII_NUMBERS:
+        question = f"IKP-N5: are non-ASCII numbers ({kind}) accepted after a name's first character?"
     else:
-        position = draw(st.integers(max(1, len(prefix)), len(base)))
-        name = base[:position] + char + base[position:]
-        where = "inside"
-    question = (
-        "IKP-N5: is '.' accepted in a name?"
-        if kind == "dot"
-        else f"IKP-N5: are non-ASCII ({kind}) letters accepted in a name ({where})?"
-    )
+        question = f"IKP-N5: are non-ASCII ({kind}) letters accepted in a name ({where})?"
     return Part(
         {PARAM: name},
         Validity.PROFILE,
@@ -240,3 +289,56 @@ def profile_name_parts(draw: st.DrawFn, prefix: str = "") -> Part:
         f"name:{kind}-{where}",
         question,
     )
+
+
+@memoized
+@st.composite
+def profile_name_parts(draw: st.DrawFn, prefix: str = "") -> Part:
+    """Names whose acceptance is a Profile question (IKP-N5): a non-ASCII letter (CJK,
+    accented, Cyrillic) anywhere including first, a ``.`` or a non-ASCII digit or number
+    after the first; otherwise valid.
+
+    Accepted or ``InvalidKeyPairName.Malformed``. Shrinks towards a CJK letter inside the name."""
+    kind = pick(draw, PROFILE_KINDS)
+    char = pick(draw, _profile_characters(kind))
+    base = draw_valid_name(draw, prefix, NAME_MAX_LENGTH - 1)
+    if kind in NON_ASCII_LETTERS and draw(st.booleans()):
+        return profile_name_part(char + base, kind, "first")
+    position = draw(st.integers(max(1, len(prefix)), len(base)))
+    return profile_name_part(base[:position] + char + base[position:], kind, "inside")
+
+
+def name_class_part(rule: str, base: str, prefix: str = "") -> Part:
+    """The part of the name class labelled ``name:{rule}`` built from the valid ``base`` name
+    (which starts with ``prefix``) with the first character of each choice: the deterministic
+    row of every class (``classes.py``), so that each is sent whatever the example budget."""
+    if rule == "absent":
+        return absent_name_part()
+    if rule == "empty":
+        return empty_name_part()
+    if rule == "valid-length-max":
+        return valid_name_part(base.ljust(NAME_MAX_LENGTH, "x"), prefix)
+    if rule == "valid-extra-characters":
+        name = base + NAME_EXTRA_CHARACTERS.join("xyzw")
+        return valid_part({PARAM: name}, ("IKP-N4",), f"name:{rule}")
+    if rule == "length-1":
+        return _invalid(base[:1], "IKP-N2", rule)
+    if rule == "length-129":
+        return _invalid(base.ljust(NAME_MAX_LENGTH + 1, "x"), "IKP-N2", rule)
+    if rule == "length-over-129":
+        return _invalid(base.ljust(2 * NAME_MAX_LENGTH, "x"), "IKP-N2", rule)
+    if rule.startswith("first-") and rule[len("first-") :] in BAD_FIRST_CLASSES:
+        cls = rule[len("first-") :]
+        return _invalid(BAD_FIRST_CLASSES[cls][0] + base, *_first_rules(cls), rule)
+    if rule.startswith("starts-"):
+        scheme = next(s for s in FORBIDDEN_NAME_PREFIXES if s.rstrip(":/") == rule[len("starts-") :])
+        return _invalid(scheme + base, "IKP-N4", rule)
+    if rule.startswith("forbidden-"):
+        cls, where = rule[len("forbidden-") :].split("@")
+        return _invalid(insert_at(base, FORBIDDEN_CLASSES[cls][0], where, prefix), "IKP-N4", rule)
+    kind, _, where = rule.rpartition("-")
+    if kind in PROFILE_KINDS and where in ("first", "inside"):
+        char = _profile_characters(kind)[0]
+        name = char + base if where == "first" else insert_at(base, char, "middle", prefix)
+        return profile_name_part(name, kind, where)
+    raise ValueError(f"no name class {rule!r}")

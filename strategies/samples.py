@@ -81,6 +81,14 @@ class KeySample:
     description: str = ""
     blob: bytes | None = field(default=None, repr=False)
     key: Any = field(default=None, repr=False, compare=False)
+    # The input class within ``rule`` (``strategies/classes.py``): the documented type, or
+    # what a family that needs no key built; empty: the class is the documented type, if any.
+    variant: str = ""
+
+    def label(self) -> str:
+        """The class label a request part of this body carries: ``key:bad-base64@ssh-rsa``."""
+        variant = self.variant or self.key_type or ""
+        return f"key:{self.rule}@{variant}" if variant else f"key:{self.rule}"
 
     def part(self) -> Part:
         """This body as a request part."""
@@ -90,7 +98,7 @@ class KeySample:
             self.validity,
             rejections,
             self.requirements,
-            f"key:{self.rule}",
+            self.label(),
             self.profile,
             ("PublicKeyBody",),
         )

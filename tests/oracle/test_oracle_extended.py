@@ -23,6 +23,7 @@ from conformance import contract
 from conformance.exchange import BodyFormat, Exchange
 from conformance.oracle import ExpectedKeyPair, judge_delete, judge_describe, judge_race
 from conformance.verdict import Observation, Status
+from strategies.case import Case, Outcome
 
 RG = contract.DEFAULT_RESOURCE_GROUP
 WANT = {"Key-1": ExpectedKeyPair("Key-1", FP, RG, {"env": "test", "empty": ""})}
@@ -345,3 +346,21 @@ def test_unsupported_needs_an_undocumented_answer() -> None:
     assert judge_describe(undocumented, region=REGION, expected=WANT).status is Status.UNSUPPORTED
     region_gone = error_json(contract.REGION_NOT_FOUND)
     assert charged(judge_describe(region_gone, region=REGION, expected=WANT)) == {"IKP-X1"}
+
+
+def test_expected_key_pair_imported_by_reads_name_fingerprint_group_and_tags() -> None:
+    """What an import stored: its name, the answer's fingerprint, the group and the tags sent
+    (a key without its value is listed with an empty one)."""
+    params = {
+        "KeyPairName": "Key-1", "PublicKeyBody": "ssh-rsa AAAA", "RegionId": REGION, "ResourceGroupId": RG,
+        "Tag.1.Key": "env", "Tag.1.Value": "test", "Tag.2.Key": "empty",
+    }  # fmt: skip
+    case = Case(params, frozenset({Outcome.success()}), ("IKP-X1",))
+    stored = ExpectedKeyPair.imported_by(case, success_json(name="Key-1", fingerprint=FP))
+    assert stored == WANT["Key-1"]
+    bare = Case(
+        {k: v for k, v in params.items() if not k.startswith(("Tag.", "Resource"))}, case.outcomes, ()
+    )
+    assert ExpectedKeyPair.imported_by(bare, success_json(name="Key-1", fingerprint=FP)) == ExpectedKeyPair(
+        "Key-1", FP, None, {}
+    )
