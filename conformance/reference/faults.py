@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import dataclasses
 import hashlib
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import unquote_to_bytes
 
 from cryptography.hazmat.primitives import serialization
 
@@ -665,6 +668,478 @@ def use_verifier(factory: Callable[[Mapping[str, str] | None], auth.Verifier]) -
     return lambda b: dataclasses.replace(b, make_verifier=factory)
 
 
+# -- issue 12 arrivals: building blocks -------------------------------------------------------------
+# Written from the contract's text (conformance/contract.py, requirements.md) before the suite
+# was run against them; each is a bug a mock author plausibly writes.
+
+_REQUEST = threading.local()
+
+
+def _seen() -> auth.SignedRequest | None:
+    """The request this thread is answering (remembered by ``_remembering``), if any."""
+    request: auth.SignedRequest | None = getattr(_REQUEST, "current", None)
+    return request
+
+
+class _Remembering(auth.Verifier):
+    """Delegates to the real verifier and remembers the request, so that a fault can look at
+    the transport (method, headers, raw body) the clean hooks never see."""
+
+    def __init__(self, inner: auth.Verifier) -> None:  # no super().__init__: all is delegated
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def verify(self, request: auth.SignedRequest) -> None:
+        _REQUEST.current = request
+        self._inner.verify(request)
+
+
+def seeing_request(apply: Apply) -> Apply:
+    """``apply`` on a behaviour whose verifier remembers each request for ``_seen``."""
+
+    def wrap(b: Behaviour) -> Behaviour:
+        factory = b.make_verifier
+        return apply(dataclasses.replace(b, make_verifier=lambda keys_: _Remembering(factory(keys_))))
+
+    return wrap
+
+
+def _header(request: auth.SignedRequest, name: str) -> str | None:
+    return next((v for k, v in request.headers if k.lower() == name), None)
+
+
+def _is_v3(request: auth.SignedRequest | None) -> bool:
+    return request is not None and _header(request, "x-acs-action") is not None
+
+
+def _has_form_body(request: auth.SignedRequest | None) -> bool:
+    return request is not None and request.method == "POST" and bool(request.body)
+
+
+def _is_get(request: auth.SignedRequest | None) -> bool:
+    return request is not None and request.method == "GET"
+
+
+def _pieces(raw: bytes) -> list[tuple[bytes, bytes]]:
+    return [(n, v) for n, _, v in (p.partition(b"=") for p in raw.split(b"&") if p)]
+
+
+def _unquote_keeping_plus(raw: bytes) -> str:
+    """``urllib.parse.unquote`` where ``unquote_plus`` was meant: '+' stays '+'."""
+    return unquote_to_bytes(raw).decode("utf-8", "replace")
+
+
+def _import_with(edit: Callable[[Mapping[str, str], auth.SignedRequest], Mapping[str, str]]) -> Apply:
+    """ImportKeyPair on parameters rewritten by ``edit(params, request)`` (a decoding bug)."""
+
+    def action(params: Mapping[str, str], config: Config) -> dict[str, Any]:
+        request = _seen()
+        return actions.import_key_pair(params if request is None else edit(params, request), config)
+
+    return seeing_request(_action(contract.ACTION_IMPORT, action))
+
+
+def _plus_kept(params: Mapping[str, str], request: auth.SignedRequest) -> Mapping[str, str]:
+    if not _has_form_body(request):
+        return params
+    body = {_unquote_keeping_plus(n): _unquote_keeping_plus(v) for n, v in _pieces(request.body)}
+    return {**params, **body}
+
+
+_LOWER_ESCAPE = re.compile(rb"%(?:[a-f][0-9A-Fa-f]|[0-9A-F][a-f])")
+
+
+def _lowercase_escape_refused(params: Mapping[str, str], request: auth.SignedRequest) -> Mapping[str, str]:
+    # A hand-written decoder matching only %[0-9A-F]{2}: RFC 3986 2.1 says the case of the
+    # hex digits does not matter, and IKP-T1 says every encoding a client sends must work.
+    match = _LOWER_ESCAPE.search(request.body) if _has_form_body(request) else None
+    if match:
+        raise errors.InvalidParameter(match.group(0).decode())
+    return params
+
+
+def _body_with_charset_ignored(params: Mapping[str, str], request: auth.SignedRequest) -> Mapping[str, str]:
+    content_type = _header(request, "content-type") or ""
+    if not _has_form_body(request) or ";" not in content_type:
+        return params
+    # Content-Type compared with == "application/x-www-form-urlencoded": "; charset=UTF-8" loses the body.
+    return dict(request.query)
+
+
+def _query_ignored_with_body(params: Mapping[str, str], request: auth.SignedRequest) -> Mapping[str, str]:
+    if not _has_form_body(request):
+        return params
+    body = wire.parse_params(request.body)
+    # "params = body if body else query": the parameters a split request left in the query are lost.
+    kept = {"Action", "Version", "Format", "AccessKeyId", "Signature", "SignatureNonce", "Timestamp"}
+    return {k: v for k, v in params.items() if k in body or k in kept}
+
+
+# names
+
+
+def _newline_before_end(name: str, inner: Callable[[str], str]) -> str:
+    # re.match(r"^[A-Za-z][A-Za-z0-9:_-]{1,127}$", name): '$' also matches before a final '\n'.
+    if len(name) > contract.NAME_MIN_LENGTH and name.endswith("\n"):
+        inner(name[:-1])
+        return name
+    return inner(name)
+
+
+_WORD = re.compile(r"\w")
+
+
+def _unicode_word_after_first(name: str, inner: Callable[[str], str]) -> str:
+    # [A-Za-z][\w:-]*: \w is Unicode-aware in Python 3, so '٣' (Arabic-Indic three) and '²' pass.
+    inner(name[:1] + "".join("a" if _WORD.fullmatch(c) else c for c in name[1:]))
+    return name
+
+
+_A_TO_Z_EXTRA = "[\\]^`"  # what [A-z] holds besides letters and '_' (ASCII 0x5B..0x60)
+
+
+def _last_char_unchecked(name: str, inner: Callable[[str], str]) -> str:
+    # for i in range(1, len(name) - 1): the last character is never looked at.
+    if len(name) >= contract.NAME_MIN_LENGTH:
+        inner(name[:-1] + "a")
+        return name
+    return inner(name)
+
+
+def _second_char_unchecked(name: str, inner: Callable[[str], str]) -> str:
+    # the character loop starts at index 2 (the first was checked on its own, off by one).
+    if len(name) >= contract.NAME_MIN_LENGTH:
+        inner(name[0] + "a" + name[2:])
+        return name
+    return inner(name)
+
+
+_BLACKLIST = frozenset(" /@'\"\\<>")
+_ASCII_SYMBOLS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+)
+
+
+def _symbol_blacklist(name: str, inner: Callable[[str], str]) -> str:
+    # a list of forbidden symbols instead of a list of allowed characters: '#', '!', '+', '=' pass.
+    allowed = _ASCII_SYMBOLS - _BLACKLIST
+    inner(name[:1] + "".join("a" if c in allowed else c for c in name[1:]))
+    return name
+
+
+def _http_word_refused(name: str, inner: Callable[[str], str]) -> str:
+    # name.lower().startswith("http"): the prefix rule (http:// and https:// only) read too widely.
+    if name.lower().startswith("http"):
+        raise errors.InvalidKeyPairName()
+    return inner(name)
+
+
+def _stripped_first(name: str, inner: Callable[[str], str]) -> str:
+    # name.strip() before the check: " key" and "key " pass (space is forbidden, IKP-N3/N4).
+    stripped = name.strip()
+    if stripped and stripped != name:
+        inner(stripped)
+        return name
+    return inner(name)
+
+
+# tags
+
+
+def _tag_texts(params: Mapping[str, str]) -> Iterable[tuple[str, str]]:
+    for name, text in params.items():
+        m = _TAG.fullmatch(name)
+        if m:
+            yield m.group(2), text
+
+
+def _refuse_tags(bad: Callable[[str, str], bool]) -> Apply:
+    """Tags for which ``bad(part, text)`` holds are refused with the part's error."""
+
+    def rule(params: Mapping[str, str], inner: TagParser) -> tags.Tags:
+        for part, text in _tag_texts(params):
+            if bad(part, text):
+                raise errors.InvalidTagKey() if part == "Key" else errors.InvalidTagValue()
+        return inner(params)
+
+    return tag_rule(rule)
+
+
+def _index_accepted(index: int) -> Callable[[Mapping[str, str], TagParser], tags.Tags]:
+    """Tag.<index>.* (outside 1..20) parsed as if it were a legal N."""
+
+    def rule(params: Mapping[str, str], inner: TagParser) -> tags.Tags:
+        own = {k: v for k, v in params.items() if k.startswith(f"Tag.{index}.")}
+        result = inner({k: v for k, v in params.items() if k not in own})
+        if own:
+            result += inner({k.replace(f"Tag.{index}.", "Tag.1."): v for k, v in own.items()})
+        return result
+
+    return rule
+
+
+def _lone_values_dropped(params: Mapping[str, str], inner: TagParser) -> tags.Tags:
+    # for n in keys: ...: a Tag.N.Value whose Tag.N.Key is absent is never looked at.
+    kept = {
+        k: v
+        for k, v in params.items()
+        if not (k.startswith("Tag.") and k.endswith(".Value") and k[: -len("Value")] + "Key" not in params)
+    }
+    return inner(kept)
+
+
+def _tags_unchecked_on_forms(params: Mapping[str, str], inner: TagParser) -> tags.Tags:
+    if not _has_form_body(_seen()):
+        return inner(params)
+    # the form-body handler copies Tag.N.* into the record without calling the validator
+    found = sorted(
+        {int(m.group(1)) for m in (_TAG.fullmatch(n) for n in params) if m and m.group(2) == "Key"}
+    )
+    return tuple((params[f"Tag.{n}.Key"], params.get(f"Tag.{n}.Value", "")) for n in found)
+
+
+# quota and state
+
+
+def _quota_status(status: int) -> Apply:
+    def adjust(error: errors.ApiError) -> errors.ApiError:
+        if error.code != contract.QUOTA_EXCEEDED.code:
+            return error
+        return Recast(contract.QUOTA_EXCEEDED, error.message, status)
+
+    return lambda b: dataclasses.replace(b, adjust_error=chain_errors(b.adjust_error, adjust))
+
+
+class _TallyStore(KeyPairStore):
+    """A store with a per-region tally of slots used besides the stored pairs (a counter that
+    a fault forgets to roll back)."""
+
+    def __init__(self, state_file: str | None = None, quota: int = contract.KEY_PAIRS_PER_REGION) -> None:
+        super().__init__(state_file, quota)
+        self.extra: dict[str, int] = {}
+
+    def add(self, kp: KeyPair) -> None:
+        with self._lock:
+            held = self._regions.get(kp.region, {})
+            if len(held) + self.extra.get(kp.region, 0) >= self._quota and kp.name not in held:
+                raise errors.QuotaExceeded()
+        super().add(kp)
+
+    def spend(self, region: str) -> None:
+        with self._lock:
+            self.extra[region] = self.extra.get(region, 0) + 1
+
+
+def _import_spending_on_rejects(params: Mapping[str, str], config: Config) -> dict[str, Any]:
+    # counter += 1 before validating, decremented only on... nothing: a rejected import uses a slot
+    try:
+        return actions.import_key_pair(params, config)
+    except errors.ApiError as error:
+        region = params.get("RegionId")
+        store = config.store
+        quota_refusal = error.code == contract.QUOTA_EXCEEDED.code
+        if isinstance(store, _TallyStore) and region and region in config.regions and not quota_refusal:
+            store.spend(region)
+        raise
+
+
+class _DeleteKeepsSlotStore(_TallyStore):
+    """DeleteKeyPairs removes the pair but the quota counter is never decremented."""
+
+    def delete(self, region: str, names: Iterable[str]) -> int:
+        removed = super().delete(region, names)
+        for _ in range(removed):
+            self.spend(region)
+        return removed
+
+
+class _GetSkipsQuotaStore(KeyPairStore):
+    """The GET handler inserts without the quota check (only the POST handler has it)."""
+
+    def add(self, kp: KeyPair) -> None:
+        if not _is_get(_seen()):
+            super().add(kp)
+            return
+        with self._lock:
+            region = self._regions.setdefault(kp.region, {})
+            if kp.name in region:
+                raise errors.KeyPairAlreadyExists()
+            region[kp.name] = kp
+            self._version += 1
+
+
+class _DuplicateUpdatesStore(KeyPairStore):
+    """A duplicate is refused, but only after the record was updated with the new key and tags
+    (an upsert followed by the existence check)."""
+
+    def add(self, kp: KeyPair) -> None:
+        with self._lock:
+            region = self._regions.get(kp.region, {})
+            old = region.get(kp.name)
+            if old is not None:
+                region[kp.name] = dataclasses.replace(kp, created=old.created)
+                self._version += 1
+                raise errors.KeyPairAlreadyExists()
+        super().add(kp)
+
+
+def _import_reserving_on_bad_group(params: Mapping[str, str], config: Config) -> dict[str, Any]:
+    # the record is inserted, then the resource group is looked up and the insert not undone
+    try:
+        return actions.import_key_pair(params, config)
+    except errors.ResourceGroupNotFound:
+        region, name = str(params.get("RegionId")), str(params.get("KeyPairName"))
+        group = str(params.get("ResourceGroupId"))
+        body = str(params.get("PublicKeyBody"))
+        with contextlib.suppress(errors.ApiError):
+            config.store.add(KeyPair(region, name, "", body, group, (), time.time()))
+        raise
+
+
+def _delete_by_prefix(params: Mapping[str, str], config: Config) -> dict[str, Any]:
+    # DELETE ... WHERE name LIKE :name || '%': "key-1" also removes "key-10"
+    region = actions._region(params, config)
+    wanted = actions._key_pair_names(params.get("KeyPairNames"))
+    doomed = [kp.name for kp in config.store.pairs_in(region) if any(kp.name.startswith(w) for w in wanted)]
+    config.store.delete(region, doomed)
+    return {}
+
+
+# fingerprints per key type
+
+
+def _only(types: Callable[[keys.PublicKey], bool], fn: Callable[[keys.PublicKey, str], str]) -> Apply:
+    return _fingerprint(lambda k, body: fn(k, body) if types(k) else k.fingerprint)
+
+
+def _is_plain(prefix: str) -> Callable[[keys.PublicKey], bool]:
+    return lambda k: not k.is_certificate and k.key_type.startswith(prefix)
+
+
+def _ecdsa_point_md5(key: keys.PublicKey, body: str) -> str:
+    r = keys._Reader(key.plain_blob)
+    r.text()
+    r.text()
+    return keys.md5_fingerprint(r.string())
+
+
+def _base64_text_md5(key: keys.PublicKey, body: str) -> str:
+    return keys.md5_fingerprint(body.split()[1].encode())
+
+
+def _cert_type_kept_md5(key: keys.PublicKey, body: str) -> str:
+    # the nonce is dropped but the certificate's type name is kept in front of the key fields
+    r = keys._Reader(key.plain_blob)
+    r.text()
+    return keys.md5_fingerprint(keys._w_string(key.key_type.encode()) + key.plain_blob[r.pos :])
+
+
+def _unpadded_hex(key: keys.PublicKey, body: str) -> str:
+    # ":".join(f"{b:x}" ...) instead of f"{b:02x}": bytes below 0x10 lose their leading zero
+    return ":".join(pair[1:] if pair.startswith("0") else pair for pair in key.fingerprint.split(":"))
+
+
+def _rsa_unsigned_md5(key: keys.PublicKey, body: str) -> str:
+    # the blob rebuilt from e and n with n.to_bytes(minimal): the mpint's 0x00 sign byte is lost
+    r = keys._Reader(key.plain_blob)
+    r.text()
+    e, n = r.mpint(), r.mpint()
+
+    def raw(value: int) -> bytes:
+        return keys._w_string(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+    return keys.md5_fingerprint(keys._w_string(b"ssh-rsa") + raw(e) + raw(n))
+
+
+def _cert_unparsed_on_forms(body: str) -> keys.PublicKey | None:
+    line = one_line(body)
+    if line is None or not _has_form_body(_seen()) or line[0] not in contract.CERTIFICATE_KEY_TYPES:
+        return None
+    return accepted_as_is(*line)  # the form-body handler only checks the type name and base64
+
+
+def _name_unchecked_on_v3(name: str, inner: Callable[[str], str]) -> str:
+    return name if _is_v3(_seen()) else inner(name)
+
+
+# formats
+
+_FORMAT = threading.local()
+
+
+def _remember_format(b: Behaviour) -> Behaviour:
+    admit = b.admit
+
+    def remember(action: str | None, params: Mapping[str, str]) -> None:
+        _FORMAT.sent = params.get("Format")
+        admit(action, params)
+
+    return dataclasses.replace(b, admit=remember)
+
+
+def _format_case_sensitive(b: Behaviour) -> Behaviour:
+    # if params["Format"] == "JSON": ... else XML: "json" and "Json" get XML (IKP-T2: case-insensitive)
+    b = _remember_format(b)
+    render, render_error = b.render, b.render_error
+
+    def fmt_of(fmt: str) -> str:
+        sent, _FORMAT.sent = getattr(_FORMAT, "sent", None), None
+        return wire.FORMAT_XML if sent and sent not in (wire.FORMAT_JSON, wire.FORMAT_XML) else fmt
+
+    return dataclasses.replace(
+        b,
+        render=lambda root, body, fmt: render(root, body, fmt_of(fmt)),
+        render_error=lambda error, rid, fmt: render_error(error, rid, fmt_of(fmt)),
+    )
+
+
+def _xml_unescaped(b: Behaviour) -> Behaviour:
+    # the XML of successes built with f"<{k}>{v}</{k}>": '&' and '<' in tag values are not escaped
+    render = b.render
+
+    def raw(root: str, body: Mapping[str, Any], fmt: str) -> tuple[bytes, str]:
+        data, content_type = render(root, body, fmt)
+        if fmt != wire.FORMAT_XML:
+            return data, content_type
+        return data.replace(b"&lt;", b"<").replace(b"&gt;", b">").replace(b"&amp;", b"&"), content_type
+
+    return dataclasses.replace(b, render=raw)
+
+
+def _xml_field_renamed(b: Behaviour) -> Behaviour:
+    # the XML template spells the element <KeyPairFingerprint>; the JSON path is right
+    render = b.render
+
+    def renamed(root: str, body: Mapping[str, Any], fmt: str) -> tuple[bytes, str]:
+        if fmt == wire.FORMAT_XML and root == contract.ACTION_IMPORT + "Response":
+            body = {("KeyPairFingerprint" if k == "KeyPairFingerPrint" else k): v for k, v in body.items()}
+        return render(root, body, fmt)
+
+    return dataclasses.replace(b, render=renamed)
+
+
+def _json_error_keys_lowercase(b: Behaviour) -> Behaviour:
+    # errors serialised from a Go-style struct with json:"code" tags
+    render_error = b.render_error
+
+    def lower(error: errors.ApiError, rid: str, fmt: str) -> tuple[bytes, str]:
+        if fmt != wire.FORMAT_JSON:
+            return render_error(error, rid, fmt)
+        body = {k[:1].lower() + k[1:]: v for k, v in wire.error_body(error, rid).items()}
+        return b.render("Error", body, fmt)
+
+    return dataclasses.replace(b, render_error=lower)
+
+
+def _xml_success_root_response(b: Behaviour) -> Behaviour:
+    render = b.render
+    return dataclasses.replace(
+        b, render=lambda root, body, fmt: render("Response" if fmt == wire.FORMAT_XML else root, body, fmt)
+    )
+
+
 # -- the catalogue ---------------------------------------------------------------------------------
 
 _QUOTA = contract.KEY_PAIRS_PER_REGION
@@ -820,6 +1295,111 @@ FAULT_LIST: tuple[Fault, ...] = (
        use_verifier(_ClocklessVerifier), _SIG),
     _f("stale-timestamp-wrong-code", "IKP-X3", "a stale timestamp gives InvalidTimeStamp.Format",
        use_verifier(_StaleAsFormatVerifier), _SIG),
+    # -- issue 12 arrivals, written from the contract before the suite was run against them ----
+    # Each names the rule whose wording it contradicts (contract.py / requirements.md quoted).
+    # Regex slips. IKP-N4: "ASCII letters, ASCII digits, ':', '_', '-' accepted. Space, ...,
+    # control characters, ... and any other symbol -> InvalidKeyPairName.Malformed"; IKP-N3:
+    # "First character an ASCII letter ... any non-letter -> Malformed".
+    _f("name-trailing-newline-accepted", "IKP-N4", "re.match(...$): a valid name + '\\n' is accepted",
+       name_rule(_newline_before_end), _NAMES),
+    _f("name-unicode-digit-accepted", "IKP-N4", "\\w after the first: Unicode digits ('٣', '²') accepted",
+       name_rule(_unicode_word_after_first), _NAMES),
+    _f("name-a-z-range-first", "IKP-N3", "[A-z] first: '[', '\\\\', ']', '^', '`' accepted as letters",
+       _first_allowed(_A_TO_Z_EXTRA), _NAMES),
+    _f("name-a-z-range-rest", "IKP-N4", "[A-z] after the first: '[', '\\\\', ']', '^', '`' accepted",
+       _char_allowed(_A_TO_Z_EXTRA), _NAMES),
+    _f("name-last-char-unchecked", "IKP-N4", "the last character is never checked",
+       name_rule(_last_char_unchecked), _NAMES),
+    _f("name-second-char-unchecked", "IKP-N4", "the second character is never checked",
+       name_rule(_second_char_unchecked), _NAMES),
+    _f("name-symbol-blacklist", "IKP-N4", "only space / @ ' \" \\ < > refused: '#', '!', '+', '=' accepted",
+       name_rule(_symbol_blacklist), _NAMES),
+    _f("name-http-word-rejected", "IKP-N4", "any name starting 'http' (e.g. httpKey) is refused",
+       name_rule(_http_word_refused), "test_valid_names or " + _NAMES),
+    _f("name-whitespace-stripped", "IKP-N3 IKP-N4", "the name is strip()ped before the check",
+       name_rule(_stripped_first), _NAMES),
+    # Off-by-ones at each limit. IKP-TG1: "Up to 20 tags, N = 1..20, keys 1..128 characters,
+    # values 0..128 characters (empty value allowed): accepted"; IKP-TG2: "key over 128; value
+    # over 128; N = 0 ...; a value sent without its key -> 4xx"; IKP-S1: "the 501st -> 403
+    # QuotaExceed.KeyPair"; IKP-X2: "the quota slot is free".
+    _f("tag-key-128-rejected", "IKP-TG1", "128-character tag keys are refused (len < 128)",
+       _refuse_tags(lambda part, t: part == "Key" and len(t) == contract.TAG_KEY_MAX_LENGTH), _TAGS),
+    _f("tag-key-129-accepted", "IKP-TG2", "129-character tag keys are accepted (len <= 129)",
+       tolerate_tags(lambda part, t: part == "Key" and len(t) == contract.TAG_KEY_MAX_LENGTH + 1,
+                     lambda part, t, n: t[: contract.TAG_KEY_MAX_LENGTH]), _TAGS),
+    _f("tag-value-128-rejected", "IKP-TG1", "128-character tag values are refused (len < 128)",
+       _refuse_tags(lambda part, t: part == "Value" and len(t) == contract.TAG_VALUE_MAX_LENGTH), _TAGS),
+    _f("tag-value-empty-rejected", "IKP-TG1", "an empty Tag.N.Value is refused (the key's rule copied)",
+       _refuse_tags(lambda part, t: part == "Value" and not t), _TAGS),
+    _f("tag-index-0-accepted", "IKP-TG2", "Tag.0 is accepted (0 <= N <= 20)", tag_rule(_index_accepted(0)),
+       _TAGS),
+    _f("tag-lone-value-ignored", "IKP-TG2", "a Tag.N.Value without its Tag.N.Key is ignored",
+       tag_rule(_lone_values_dropped), _TAGS),
+    _f("tag-length-in-bytes", "IKP-TG1", "tag lengths counted in UTF-8 bytes (128 'é' refused)",
+       _refuse_tags(lambda part, t: len(t.encode()) > contract.TAG_KEY_MAX_LENGTH >= len(t)), _TAGS),
+    _f("quota-status-400", "IKP-S1", "QuotaExceed.KeyPair answered with HTTP 400, not 403",
+       _quota_status(400), "test_quota"),
+    _f("quota-spent-by-rejects", "IKP-S1", "every rejected import uses up a quota slot",
+       lambda b: _action(contract.ACTION_IMPORT, _import_spending_on_rejects)(
+           use_store(lambda state: _TallyStore(state))(b)), "test_quota or test_lifecycle"),
+    _f("quota-not-freed-by-delete", "IKP-X2", "DeleteKeyPairs removes the pair but not its quota slot",
+       use_store(lambda state: _DeleteKeepsSlotStore(state)), "test_delete_frees or test_lifecycle"),
+    # Wrong-field fingerprints per key type. IKP-R2: "MD5 over the decoded SSH key blob, 16
+    # lowercase hex pairs joined by ':' ... for a certificate, the certified plain key's or the
+    # whole blob's" (so each of these is wrong under both certificate readings).
+    _f("fingerprint-ecdsa-point-only", "IKP-R2", "ECDSA keys: MD5 over the curve point only",
+       _only(_is_plain("ecdsa-"), _ecdsa_point_md5), _KEYS_OK),
+    _f("fingerprint-dss-of-base64", "IKP-R2", "ssh-dss keys: MD5 over the base64 text",
+       _only(_is_plain("ssh-dss"), _base64_text_md5), _KEYS_OK),
+    _f("fingerprint-rsa-uppercase", "IKP-R2", "ssh-rsa keys only: upper-case hex",
+       _only(_is_plain("ssh-rsa"), lambda k, body: k.fingerprint.upper()), _KEYS_OK),
+    _f("fingerprint-cert-type-kept", "IKP-R2", "certificates: MD5 of the key fields under the cert type name",
+       _only(lambda k: k.is_certificate, _cert_type_kept_md5), "test_certificates"),
+    _f("fingerprint-hex-unpadded", "IKP-R2", "hex pairs not zero-padded ('a' for 0x0a)",
+       _fingerprint(_unpadded_hex), _KEYS_OK),
+    _f("fingerprint-rsa-unsigned-mpint", "IKP-R2", "ssh-rsa: MD5 of a blob rebuilt without mpint sign bytes",
+       _only(_is_plain("ssh-rsa"), _rsa_unsigned_md5), _KEYS_OK),
+    # Encoding bugs. IKP-T1: "in an application/x-www-form-urlencoded POST body (Terraform), or
+    # split between the two. All three must work."
+    _f("form-plus-kept", "IKP-T1", "'+' in a form body is not decoded as a space (unquote)",
+       _import_with(_plus_kept), "test_every_transport_and_format or test_plain_keys"),
+    _f("form-lowercase-escape-rejected", "IKP-T1", "lower-case percent-escapes (%2b) in a form body refused",
+       _import_with(_lowercase_escape_refused), "test_every_transport_and_format or test_plain_keys"),
+    _f("form-charset-ignored", "IKP-T1", "a form body sent with '; charset=UTF-8' in Content-Type is ignored",
+       _import_with(_body_with_charset_ignored), "test_every_transport_and_format"),
+    _f("split-query-ignored", "IKP-T1", "with a form body, parameters left in the query are ignored",
+       _import_with(_query_ignored_with_body), "test_every_transport_and_format"),
+    # Per-format bugs. IKP-T2: "Format=JSON gives JSON, Format=XML gives XML (case-insensitive)";
+    # IKP-R1: "with RequestId, KeyPairName ... and KeyPairFingerPrint"; IKP-T4: "Error bodies are
+    # {RequestId, Code, Message}; success XML root <ImportKeyPairResponse>".
+    _f("xml-values-unescaped", "IKP-T2 IKP-X1", "XML successes leave '&', '<' unescaped (Describe tags)",
+       _xml_unescaped, "test_describe or test_every_transport_and_format"),
+    _f("xml-fingerprint-renamed", "IKP-R1", "XML success names it KeyPairFingerprint (JSON is right)",
+       _xml_field_renamed, "test_every_transport_and_format or test_format_value"),
+    _f("format-case-sensitive", "IKP-T2", "Format=json (not JSON) is answered in XML",
+       _format_case_sensitive, "test_format_value or test_every_transport_and_format"),
+    _f("json-error-keys-lowercase", "IKP-T4", "JSON errors use code/message/requestId keys",
+       _json_error_keys_lowercase, _NAMES),
+    _f("xml-success-root-response", "IKP-T4", "XML successes have the root <Response>",
+       _xml_success_root_response, "test_every_transport_and_format or test_format_value"),
+    # State updated on error. IKP-S2: "A rejected import stores nothing"; IKP-X1: "DescribeKeyPairs
+    # shows an imported key pair with the same name, fingerprint ... and tags".
+    _f("duplicate-updates-stored", "IKP-S2", "a refused duplicate still replaces the stored key and tags",
+       use_store(lambda state: _DuplicateUpdatesStore(state)), "test_duplicate_name or test_lifecycle"),
+    _f("bad-group-reserves-name", "IKP-S2", "an import refused for its ResourceGroupId keeps the name",
+       _action(contract.ACTION_IMPORT, _import_reserving_on_bad_group),
+       "test_rejected_import or test_unknown_resource_group"),
+    _f("delete-by-prefix", "IKP-X1", "DeleteKeyPairs of 'key-1' also deletes 'key-10'",
+       _action(contract.ACTION_DELETE, _delete_by_prefix), "test_lifecycle or test_delete_frees"),
+    # Checks skipped on one code path (the rule is the same whatever the transport, IKP-T1).
+    _f("v3-skips-name-check", "IKP-N2 IKP-N3 IKP-N4", "V3 (x-acs-action) requests skip the name check",
+       seeing_request(name_rule(_name_unchecked_on_v3)), _NAMES + " or test_every_transport_and_format"),
+    _f("form-skips-tag-check", "IKP-TG2", "POST form bodies skip the tag checks",
+       seeing_request(tag_rule(_tags_unchecked_on_forms)), _TAGS + " or test_invalid_tags"),
+    _f("get-skips-quota", "IKP-S1", "GET imports skip the quota",
+       seeing_request(use_store(lambda state: _GetSkipsQuotaStore(state))), "test_quota"),
+    _f("form-skips-cert-check", "IKP-K3", "POST form bodies: certificates checked for type and base64 only",
+       seeing_request(on_malformed(_cert_unparsed_on_forms)), _BROKEN),
 )  # fmt: skip
 
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in FAULT_LIST}

@@ -3,14 +3,17 @@ the command line, and that the clean server is untouched by the hook points."""
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from conformance import contract
 from conformance.reference import actions, start_server
-from conformance.reference.faults import FAULT_LIST, FAULTS, apply_fault
+from conformance.reference.faults import FAULT_LIST, FAULTS, Fault, apply_fault
 from conformance.reference.variants import (
     EXTREME_VARIANTS,
     SINGLE_VARIANTS,
@@ -22,10 +25,43 @@ from conformance.reference.variants import (
 CHECKED_TIERS = (contract.Tier.CORE, contract.Tier.EXTENDED)
 
 
+ISSUE_12_FIRST = "name-trailing-newline-accepted"  # the first fault written from the contract's text
+KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SUITE = Path(__file__).resolve().parents[2] / "conformance"
+
+
+def _suite_test_names() -> set[str]:
+    names: set[str] = set()
+    for path in SUITE.glob("test_*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names |= {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    return names
+
+
 def test_at_least_40_faults_with_unique_names() -> None:
     assert len(FAULT_LIST) >= 40
     assert len(FAULTS) == len(FAULT_LIST)
     assert len(VARIANTS) == len(VARIANT_LIST)
+
+
+def test_issue_12_added_at_least_32_faults_after_the_first_40() -> None:
+    names = [fault.name for fault in FAULT_LIST]
+    assert names.index(ISSUE_12_FIRST) >= 40
+    assert len(names) - names.index(ISSUE_12_FIRST) >= 32
+
+
+@pytest.mark.parametrize("fault", FAULT_LIST, ids=[f.name for f in FAULT_LIST])
+def test_each_fault_is_named_described_and_selects_real_tests(fault: Fault) -> None:
+    assert KEBAB.fullmatch(fault.name), fault.name
+    assert fault.breaks and len(set(fault.breaks)) == len(fault.breaks)
+    for req in fault.breaks:
+        contract.requirement(req)
+    assert fault.description and "\n" not in fault.description
+    words = [w for w in re.split(r"\s+|[()]", fault.select) if w and w not in ("or", "and", "not")]
+    tests = _suite_test_names()
+    assert words, fault.name
+    for word in words:  # a -k word selects tests whose name contains it
+        assert any(word in test for test in tests), (fault.name, word)
 
 
 def test_faults_cover_every_core_and_extended_requirement() -> None:
