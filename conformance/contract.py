@@ -327,8 +327,9 @@ REQUIREMENTS: tuple[Requirement, ...] = (
                 "'/', '@', quotes, controls, emoji, ...) -> InvalidKeyPairName.Malformed.",
                 _NAME_QUOTE),
     Requirement("IKP-N5", _P, "names",
-                "Non-ASCII letters anywhere, and '.', are accepted or InvalidKeyPairName.Malformed.",
-                "(current docs) Unicode letter category ... periods (.)"),
+                "Non-ASCII letters anywhere, non-ASCII digits and numbers after the first "
+                "character, and '.', are accepted or InvalidKeyPairName.Malformed.",
+                "(current docs) Unicode letter category (including ... digits) ... periods (.)"),
     Requirement("IKP-N6", _C, "names",
                 "A name that already exists in the region -> 400 KeyPair.AlreadyExist.",
                 "400 KeyPair.AlreadyExist: a key pair with the same name already exists."),

@@ -788,15 +788,6 @@ def _newline_before_end(name: str, inner: Callable[[str], str]) -> str:
     return inner(name)
 
 
-_WORD = re.compile(r"\w")
-
-
-def _unicode_word_after_first(name: str, inner: Callable[[str], str]) -> str:
-    # [A-Za-z][\w:-]*: \w is Unicode-aware in Python 3, so '٣' (Arabic-Indic three) and '²' pass.
-    inner(name[:1] + "".join("a" if _WORD.fullmatch(c) else c for c in name[1:]))
-    return name
-
-
 _A_TO_Z_EXTRA = "[\\]^`"  # what [A-z] holds besides letters and '_' (ASCII 0x5B..0x60)
 
 
@@ -1302,8 +1293,6 @@ FAULT_LIST: tuple[Fault, ...] = (
     # "First character an ASCII letter ... any non-letter -> Malformed".
     _f("name-trailing-newline-accepted", "IKP-N4", "re.match(...$): a valid name + '\\n' is accepted",
        name_rule(_newline_before_end), _NAMES),
-    _f("name-unicode-digit-accepted", "IKP-N4", "\\w after the first: Unicode digits ('٣', '²') accepted",
-       name_rule(_unicode_word_after_first), _NAMES),
     _f("name-a-z-range-first", "IKP-N3", "[A-z] first: '[', '\\\\', ']', '^', '`' accepted as letters",
        _first_allowed(_A_TO_Z_EXTRA), _NAMES),
     _f("name-a-z-range-rest", "IKP-N4", "[A-z] after the first: '[', '\\\\', ']', '^', '`' accepted",
