@@ -309,7 +309,7 @@ def check_fingerprint(case: Case, fingerprint: str | None, j: _Judgement) -> Non
     (both lowercase; the Profile records which form); name the mistake if not."""
     j.exercised(R2)
     if not fingerprint:
-        j.fail(R2, "success without a KeyPairFingerPrint")
+        j.fail(R1, "success without a KeyPairFingerPrint (a field every success carries)")
         return
     form = fingerprint_form(fingerprint)
     if form is not None:

@@ -89,6 +89,17 @@ def _final_example() -> bool | None:
         return None
 
 
+def another_way(case: Case) -> Case:
+    """``case`` for judging it sent another way (transport, encoding) once it was answered
+    right the suite's own way: a valid case then keeps only IKP-T1 (the same parameters were
+    accepted, so a refusal now is the transport's); an invalid one keeps its parts and adds
+    IKP-T1 (the same parameters were refused, so an acceptance now is the rule's check skipped
+    on that path: charged to the rule, then to IKP-T1)."""
+    if case.expects_success():
+        return dataclasses.replace(case, requirements=("IKP-T1",), parts=())
+    return dataclasses.replace(case, requirements=tuple(dict.fromkeys((*case.requirements, "IKP-T1"))))
+
+
 def current_test_id() -> str:
     """The running test's node id (pytest sets it in the environment)."""
     return os.environ.get("PYTEST_CURRENT_TEST", "session").rsplit(" (", 1)[0]
@@ -425,7 +436,8 @@ class Suite:
         (XML), POST form (JSON), V3, GET with XML and POST form with XML, those five in
         flight at once (``Target.call_many``; IKP-T1, IKP-T2).
 
-        GET is judged against the case's requirements before anything else is sent: a
+        GET is judged against the case's requirements before anything else is sent (the
+        others are judged as ``another_way`` says): a
         target that wrongly accepts a request under its name must be caught there, not in
         a race between ways sharing that name (only a case that may succeed gets a fresh
         name per way). The other five then differ from GET by transport alone: a wrong
@@ -435,7 +447,7 @@ class Suite:
         test. Returns the GET exchange."""
         (transport, body_format), *others = EACH_WAY
         first = self.expect(case, transport=transport, body_format=body_format)
-        over_transport = dataclasses.replace(case, requirements=("IKP-T1",), parts=())  # charged to T1
+        over_transport = another_way(case)
         prepared: list[Case] = []
         avoid: set[str] = set()
         for _ in others:

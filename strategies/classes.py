@@ -69,6 +69,11 @@ def _names() -> list[InputClass]:
         InputClass("name:length-over-129", "IKP-N2", "130 characters or more -> Malformed"),
         InputClass("name:valid", "IKP-N4", "ASCII letters, digits, ':', '_', '-', inside the range"),
         InputClass("name:valid-extra-characters", "IKP-N4", "':', '_', '-' after the first"),
+        InputClass(
+            "name:valid-starts-http-word",
+            "IKP-N4",
+            "a valid name starting 'https' without '://' (only http:// and https:// are forbidden)",
+        ),
     ]
     for cls, chars in names.BAD_FIRST_CLASSES.items():
         why = "a decimal digit is no letter under any reading" if cls == "unicode-digit" else ""

@@ -44,6 +44,8 @@ BAD_FIRST_CLASSES: dict[str, str] = {
     "underscore": "_",
     "hyphen": "-",
     "symbol": " !#$%&*+/=@.",
+    # What the range [A-z] holds between 'Z' and 'a' besides '_': the classic slip.
+    "between-letters": "[\\]^`",
     "unicode-digit": "\u0663\u0969\u0bed",
 }
 # IKP-N4: characters forbidden anywhere after the first, one kind at a time. Each is invalid
@@ -66,6 +68,7 @@ FORBIDDEN_CLASSES: dict[str, tuple[str, ...] | str] = {
     "c1-control": "\x85\x80\x9f",
     "emoji": ("\U0001f600", "\U0001f511", "\U0001f30d", "\u2764\ufe0f"),
     "symbol": "!#$%&()[]{}<>;?\\|^~",
+    "between-letters": "[\\]^`",  # inside [A-z] but no letter: the classic range slip
     "unicode-space": "\u00a0\u3000\u2028",
     "format-character": "\u200b\u200d\ufeff\u2060",
     "combining-mark": "\u20dd\u20e3\u0489",  # enclosing marks: compose with nothing
@@ -178,7 +181,7 @@ def _bad_first(draw: st.DrawFn, prefix: str) -> Part:
 def _first_rules(cls: str) -> tuple[str, ...]:
     """What a bad first character of ``cls`` breaks: IKP-N3 (not a letter) and, for a symbol
     forbidden anywhere, IKP-N4 too (a Unicode digit is a digit under some reading)."""
-    return ("IKP-N3", "IKP-N4") if cls == "symbol" else ("IKP-N3",)
+    return ("IKP-N3", "IKP-N4") if cls in ("symbol", "between-letters") else ("IKP-N3",)
 
 
 def insert_at(base: str, bad: str, where: str, prefix: str = "") -> str:
@@ -318,6 +321,8 @@ def name_class_part(rule: str, base: str, prefix: str = "") -> Part:
         return empty_name_part()
     if rule == "valid-length-max":
         return valid_name_part(base.ljust(NAME_MAX_LENGTH, "x"), prefix)
+    if rule == "valid-starts-http-word":
+        return valid_part({PARAM: "https" + base}, ("IKP-N4",), f"name:{rule}")
     if rule == "valid-extra-characters":
         name = base + NAME_EXTRA_CHARACTERS.join("xyzw")
         return valid_part({PARAM: name}, ("IKP-N4",), f"name:{rule}")

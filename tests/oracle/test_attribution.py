@@ -16,6 +16,7 @@ from conformance.contract import name_marks
 from conformance.exchange import Exchange, Transport
 from conformance.model import TargetModel
 from conformance.oracle import judge_import
+from conformance.suite import another_way
 from conformance.verdict import Status
 from strategies.case import Case, CasePart, Outcome, Validity
 from strategies.cases import combine, missing_part, region_part, valid_import_cases
@@ -279,7 +280,7 @@ def test_quota_exceeded_for_a_reimport_after_delete_fails_s1_and_x2() -> None:
     model.deleted(REGION, ["Key-1"])
     again = model.adjust(first)
     verdict = judge_import(again, error_json(contract.QUOTA_EXCEEDED), expected=again.outcomes)
-    assert charged(verdict) == {"IKP-S1", "IKP-X2"}
+    assert charged(verdict) == {"IKP-S1", "IKP-X2"} and first_charged(verdict) == "IKP-X2"
 
 
 def test_a_case_without_parts_keeps_the_old_charge() -> None:
@@ -435,3 +436,14 @@ def test_the_model_keeps_the_marks_of_every_accepted_name() -> None:
     model.observe(case, success_json(name=LONG_COLON_NAME))
     assert model.honoured() == {"length-128", "digit", "char--", "char-:"}
     assert model.adjust(case).honoured == model.honoured()
+
+
+def test_an_invalid_case_accepted_another_way_fails_its_rule_then_t1() -> None:
+    """``another_way``: refused the suite's own way, accepted over another transport: the
+    rule's check is skipped on that path; a valid case refused another way is the transport's."""
+    invalid = another_way(request(short_name_part(), dsa_key_part()))
+    verdict = judge_import(invalid, success_json(name="a"))
+    assert [r for r, _ in verdict.failed_requirements] == ["IKP-N2", "IKP-T1"]
+    valid = another_way(request(name_part(), dsa_key_part()))
+    assert valid.parts == () and valid.requirements == ("IKP-T1",)
+    assert charged(judge_import(valid, error_json(contract.INVALID_KEY_PAIR_NAME))) == {"IKP-T1"}

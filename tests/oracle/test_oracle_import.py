@@ -421,9 +421,11 @@ def test_unknown_fingerprint_says_so() -> None:
     assert "no known candidate" in verdict.reasons[0]
 
 
-def test_missing_fingerprint_fails_r2() -> None:
+def test_missing_fingerprint_fails_r1() -> None:
+    """IKP-R1 lists KeyPairFingerPrint among the fields of every success (a renamed field is
+    no wrong fingerprint: there is none to judge)."""
     ex = exchange(200, json_body(RequestId=REQUEST_ID, KeyPairName="Key-1"))
-    assert charged(judge_import(valid_case(), ex)) == {"IKP-R2"}
+    assert charged(judge_import(valid_case(), ex)) == {"IKP-R1"}
 
 
 def certificate_case() -> Case:

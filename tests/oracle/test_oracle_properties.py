@@ -191,5 +191,5 @@ def test_a_success_missing_a_field_fails(fields: dict[str, str]) -> None:
     case = Case({"KeyPairName": "Key-1"}, frozenset({Outcome.success()}), ("IKP-K2",),
                 fingerprints={"plain-key": md5_colon(b"k")})  # fmt: skip
     verdict = judge_import(case, exchange(200, json_body(**body)))
-    expected = {"RequestId": "IKP-T3", "KeyPairName": "IKP-R1", "KeyPairFingerPrint": "IKP-R2"}
+    expected = {"RequestId": "IKP-T3", "KeyPairName": "IKP-R1", "KeyPairFingerPrint": "IKP-R1"}
     assert charged(verdict) == {expected[key] for key in fields}
