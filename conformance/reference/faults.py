@@ -1138,6 +1138,7 @@ _NAMES = "test_name_boundary_rows"
 _KEYS_OK = "test_plain_keys or test_every_rsa_size or test_certificates"
 _BROKEN = "test_broken_keys"
 _TAGS = "test_tag_boundary_rows"
+_ENCODINGS = "test_every_transport_and_format or test_every_client_encoding"
 _SIG = "test_bad_signatures or test_reused_nonce or test_correct_signatures"
 
 
@@ -1333,7 +1334,7 @@ FAULT_LIST: tuple[Fault, ...] = (
            use_store(lambda state: _TallyStore(state))(b)), "test_quota or test_lifecycle"),
     # Also IKP-S1: once the kept slots add up, imports are refused below 500 live key pairs.
     _f("quota-not-freed-by-delete", "IKP-X2 IKP-S1", "DeleteKeyPairs removes the pair but not its quota slot",
-       use_store(lambda state: _DeleteKeepsSlotStore(state)), "test_delete_frees or test_lifecycle"),
+       use_store(lambda state: _DeleteKeepsSlotStore(state)), "test_delete_frees or test_quota_is_500"),
     # Wrong-field fingerprints per key type. IKP-R2: "MD5 over the decoded SSH key blob, 16
     # lowercase hex pairs joined by ':' ... for a certificate, the certified plain key's or the
     # whole blob's" (so each of these is wrong under both certificate readings).
@@ -1352,9 +1353,9 @@ FAULT_LIST: tuple[Fault, ...] = (
     # Encoding bugs. IKP-T1: "in an application/x-www-form-urlencoded POST body (Terraform), or
     # split between the two. All three must work."
     _f("form-plus-kept", "IKP-T1", "'+' in a form body is not decoded as a space (unquote)",
-       _import_with(_plus_kept), "test_every_transport_and_format or test_plain_keys"),
+       _import_with(_plus_kept), _ENCODINGS),
     _f("form-lowercase-escape-rejected", "IKP-T1", "lower-case percent-escapes (%2b) in a form body refused",
-       _import_with(_lowercase_escape_refused), "test_every_transport_and_format or test_plain_keys"),
+       _import_with(_lowercase_escape_refused), _ENCODINGS),
     _f("form-charset-ignored", "IKP-T1", "a form body sent with '; charset=UTF-8' in Content-Type is ignored",
        _import_with(_body_with_charset_ignored), "test_every_transport_and_format"),
     _f("split-query-ignored", "IKP-T1", "with a form body, parameters left in the query are ignored",

@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+from reference import certs  # tests/reference (pytest puts tests/ on the path)
+from reference.rawhttp import Reply, call
 
 from conformance import contract
 from conformance.reference import RunningServer, keys, start_server
 from conformance.reference.faults import FAULTS
 from conformance.reference.store import KeyPair
-from tests.reference import certs
-from tests.reference.rawhttp import Reply, call
 
 REGION = contract.DEFAULT_REGION
 IMPORT = contract.ACTION_IMPORT
