@@ -28,9 +28,9 @@ things say which part that is:
 3. **The state model knows the region and the names** (the outcomes it computed, and the
    requirement IDs it added to the case: ``model.TargetModel.adjust``). ``QuotaExceed.KeyPair``
    where it is not acceptable, or a success where the model says the region is full, fails
-   IKP-S1; when the name's own slot was freed by a delete, IKP-X2 first. (Room that other
-   deletes or refused imports should have freed is not told apart: a target that refuses the
-   import below 500 live key pairs breaks IKP-S1 whatever it miscounted.) ``KeyPair.AlreadyExist``
+   IKP-S1 (and IKP-X2 when the name's slot was freed by a delete): a target that refuses an
+   import below 500 live key pairs breaks IKP-S1 whatever it miscounted (slots kept by
+   deletes or spent by refused imports are not told apart). ``KeyPair.AlreadyExist``
    where it is not acceptable, or a success where the model says the name exists, fails the
    rule the model applied to the name: IKP-S2 (an earlier import of the name was refused),
    IKP-X2 (the name was deleted), IKP-N7 (it exists only in another case or region), else
@@ -212,10 +212,8 @@ def blame(
         sent = f"Action={contract.ACTION_IMPORT}, Version={contract.API_VERSION}{how}"
         return Blame((T1,), f"{code} for {sent}: the target did not read them")
     if code == contract.QUOTA_EXCEEDED.code:
-        if X2 in _known(case):
-            # The name's own slot was freed by a delete: the delete did not free it (IKP-X2).
-            return Blame((X2, S1), "QuotaExceed.KeyPair for a name whose delete freed its slot")
-        return Blame((S1,), "QuotaExceed.KeyPair where the model does not expect it")
+        freed = (X2,) if X2 in _known(case) else ()
+        return Blame((S1, *freed), "QuotaExceed.KeyPair where the model does not expect it")
     if code == contract.KEY_PAIR_ALREADY_EXISTS.code:
         return Blame((_name_rule(case),), "KeyPair.AlreadyExist where the model does not expect it")
     parameter = blamed_parameter(code, message, dict(case.params) if parts else None)
