@@ -12,21 +12,15 @@ from conformance.suite import Suite, simple_case
 from strategies import cases
 from strategies.case import Outcome
 from strategies.samples import Part, Validity, valid_part
-from strategies.tags import valid_tag_parts
+from strategies.tags import Tag, flatten, valid_tag_parts
 
 _MAX = contract.TAG_MAX_COUNT
 _KEY_MAX, _VALUE_MAX = contract.TAG_KEY_MAX_LENGTH, contract.TAG_VALUE_MAX_LENGTH
 
 
-def _tags(*pairs: tuple[int, str | None, str | None]) -> dict[str, str]:
-    """Tag.N.Key / Tag.N.Value parameters; None leaves that half out."""
-    params: dict[str, str] = {}
-    for n, key, value in pairs:
-        if key is not None:
-            params[f"Tag.{n}.Key"] = key
-        if value is not None:
-            params[f"Tag.{n}.Value"] = value
-    return params
+def _tags(*pairs: Tag) -> dict[str, str]:
+    """``Tag.N.Key``/``Tag.N.Value`` parameters (``tags.flatten``); None leaves that half out."""
+    return flatten(list(pairs))
 
 
 def _many(count: int) -> list[tuple[int, str | None, str | None]]:

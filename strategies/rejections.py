@@ -44,7 +44,7 @@ from strategies.cases import (
 from strategies.draws import memoized
 from strategies.names import valid_name_part
 from strategies.samples import MALFORMED_KEY, KeySample, Part, Validity
-from strategies.tags import INVALID_TAG_RULES, invalid_tag_parts
+from strategies.tags import INVALID_TAG_RULES, Tag, flatten, invalid_tag_parts
 
 DUPLICATE = "duplicate"
 KEY_KINDS = ("key:broken", "key:absent", "key:empty")
@@ -74,15 +74,9 @@ def rejection_parts(
     raise ValueError(f"unknown rejection kind {kind!r} (one of {REJECTION_KINDS})")
 
 
-def _tags(*pairs: tuple[int, str | None, str | None]) -> dict[str, str]:
-    """``Tag.N.Key``/``Tag.N.Value`` parameters; None leaves that half out."""
-    params: dict[str, str] = {}
-    for n, key, value in pairs:
-        if key is not None:
-            params[f"Tag.{n}.Key"] = key
-        if value is not None:
-            params[f"Tag.{n}.Value"] = value
-    return params
+def _tags(*pairs: Tag) -> dict[str, str]:
+    """``Tag.N.Key``/``Tag.N.Value`` parameters (``tags.flatten``); None leaves that half out."""
+    return flatten(list(pairs))
 
 
 _KEPT = (1, "rejected", "r")  # a valid tag beside the broken one: the tag set differs from any stored one
