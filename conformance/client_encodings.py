@@ -26,8 +26,14 @@ for, and the transport that client uses. The sources, all public code:
 - Node ``@alicloud/pop-core`` (``lib/rpc.js``): RFC 3986 (``encodeURIComponent`` plus
   ``!'()*``), sorted by name, ``Signature`` appended last; a GET puts everything in the query,
   a POST puts everything (the signature too) in the form body and nothing in the query.
+- Java ``aliyun-java-sdk-core`` (``HttpMessage.getContentTypeValue``): a form body is sent
+  with ``Content-Type: application/x-www-form-urlencoded;charset=utf-8``; its query
+  parameters stay in the URL.
 - Lower-case hex digits in escapes (``%2f``): RFC 3986 section 2.1 makes them equivalent;
   hand-written clients and some encoders emit them.
+- A request split elsewhere than between common and business parameters (``RegionId`` left
+  in the URL, the rest in the form body): IKP-T1 says the parameters may be "split between
+  the two", and a client that builds its URL from the region does this.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ def form_plus(text: str) -> str:
     UTF-8 byte as upper-case ``%XY`` (so a literal ``+`` is ``%2B``)."""
     return quote_plus(text, safe="")
 
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 _ESCAPE = re.compile(r"%[0-9A-F]{2}")
 
@@ -84,7 +92,9 @@ class ClientEncoding:
 
     ``escape`` writes one name or value; ``order`` arranges the pairs; ``all_in_body`` (a
     form-body transport only) moves the common and signature parameters from the query into
-    the body with the business ones. ``transport`` is the transport that client uses."""
+    the body with the business ones; ``in_query`` (a form-body transport only) names the
+    business parameters kept in the query with the common ones; ``content_type`` is the form
+    body's ``Content-Type``. ``transport`` is the transport that client uses."""
 
     id: str
     client: str
@@ -92,10 +102,15 @@ class ClientEncoding:
     escape: Callable[[str], str] = percent_encode
     order: Order = Order.GIVEN
     all_in_body: bool = False
+    in_query: frozenset[str] = frozenset()
+    content_type: str = FORM_CONTENT_TYPE
 
     def __post_init__(self) -> None:
-        if self.all_in_body and self.transport is not Transport.POST_FORM:
-            raise ValueError(f"{self.id}: only a form-body transport can carry everything in the body")
+        form_only = self.all_in_body or self.in_query or self.content_type != FORM_CONTENT_TYPE
+        if form_only and self.transport is not Transport.POST_FORM:
+            raise ValueError(f"{self.id}: only a form-body transport can split or label its body")
+        if self.all_in_body and self.in_query:
+            raise ValueError(f"{self.id}: everything in the body leaves nothing in the query")
 
     def encode(self, pairs: Mapping[str, str]) -> str:
         """``k=v&k=v`` of ``pairs``, escaped and ordered this client's way."""
@@ -139,6 +154,14 @@ CLIENT_ENCODINGS: tuple[ClientEncoding, ...] = (
     ClientEncoding(
         "node-pop-core-post", "@alicloud/pop-core POST (everything in the form body, sorted, Signature last)",
         Transport.POST_FORM, percent_encode, Order.SORTED_SIGNATURE_LAST, all_in_body=True,
+    ),
+    ClientEncoding(
+        "java-core", "aliyun-java-sdk-core POST (Content-Type '...;charset=utf-8'), split form body",
+        Transport.POST_FORM, content_type=FORM_CONTENT_TYPE + ";charset=utf-8",
+    ),
+    ClientEncoding(
+        "region-in-query", "split elsewhere: RegionId and the common ones in the query, the rest in the form",
+        Transport.POST_FORM, in_query=frozenset({"RegionId"}),
     ),
     ClientEncoding(
         "lowercase-hex", "lower-case percent-escapes (%2f), RFC 3986 section 2.1, split form body",

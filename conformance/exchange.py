@@ -106,6 +106,7 @@ class Exchange:
     # signed request can be replayed (``reproduce.py``).
     business_params: Mapping[str, str] = field(default_factory=dict)
     tamper: Mapping[str, str] = field(default_factory=dict)
+    encoding: str = "suite"  # the client encoding the request was written in (client_encodings)
 
     @property
     def content_type(self) -> str:

@@ -576,10 +576,12 @@ def _local(tag: str) -> str:
 
 def _element_to_value(element: ET.Element) -> Any:
     """An XML element as JSON-shaped data: text for a leaf, a dict of children otherwise
-    (a repeated child becomes a list)."""
+    (a repeated child becomes a list). A leaf's text is kept as it is (a tag key may be a
+    space), except whitespace with a line break, which is an empty element's indentation."""
     children = list(element)
     if not children:
-        return (element.text or "").strip()
+        text = element.text or ""
+        return "" if not text.strip() and "\n" in text else text
     out: dict[str, Any] = {}
     for child in children:
         tag, value = _local(child.tag), _element_to_value(child)

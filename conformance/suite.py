@@ -47,6 +47,7 @@ from conformance.results import RunResults
 from conformance.target import Call, Credentials, Target, TargetConfig, list_at
 from conformance.verdict import Status, Verdict
 from strategies import cases
+from strategies import classes as input_classes
 from strategies.bodies import key_sample
 from strategies.case import Case
 from strategies.cases import combine, region_part
@@ -372,6 +373,10 @@ class Suite:
         """Count ``verdict`` in the results; a FAIL or ERROR also keeps the case, the exchange,
         the acceptable outcomes and a reproduce command (built only then: most verdicts pass)."""
         labels = tuple(p.rule for p in case.parts) if case is not None else ()  # input classes
+        if exchange is not None:
+            labels += input_classes.transport_labels(
+                exchange.transport, exchange.body_format, exchange.encoding
+            )
         if verdict.status not in (Status.FAIL, Status.ERROR):
             self.results.record(current_test_id(), verdict, exchange=exchange, labels=labels)
             return
@@ -485,8 +490,10 @@ class Suite:
         return exchange
 
     # -- Extended operations -------------------------------------------------------------------
-    def describe(self, region: str, **filters: str) -> Exchange:
-        return self.target.call(contract.ACTION_DESCRIBE, {"RegionId": region, **filters})
+    def describe(self, region: str, body_format: BodyFormat = BodyFormat.JSON, **filters: str) -> Exchange:
+        return self.target.call(
+            contract.ACTION_DESCRIBE, {"RegionId": region, **filters}, body_format=body_format
+        )
 
     def delete(self, region: str, names: Sequence[str]) -> Exchange | None:
         """Delete ``names`` (only names this suite created or that carry its prefix)."""
@@ -533,7 +540,7 @@ class Suite:
         filters = {"PageSize": str(contract.DESCRIBE_PAGE_SIZE_MAX)}
         if pattern:
             filters["KeyPairName"] = pattern
-        exchange = self.describe(region, **filters)
+        exchange = self.describe(region, BodyFormat.JSON, **filters)
         if exchange.status != 200:
             return []
         return [

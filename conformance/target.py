@@ -39,7 +39,6 @@ ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024  # a broken target cannot exhaust memory
 MAX_DEPTH = 64  # DescribeKeyPairs nests 5 levels; deeper documents are refused, not recursed into
 PROBE_TIMEOUT = 3.0
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 # V3 sends no Format: it asks with Accept. JSON is what the SDK asks for (IKP-T1), and what
 # a V3 request asks for unless the caller explicitly wants XML.
 V3_ACCEPT = {
@@ -698,7 +697,8 @@ class Target:
             # A business parameter named like a common one (``Format=xml`` to probe IKP-T2's
             # case-insensitivity) replaces the client's own, as it does in the query transports.
             query = {k: v for k, v in common.items() if k not in business}
-            form = dict(business)
+            query.update({k: v for k, v in business.items() if k in encoding.in_query})
+            form = {k: v for k, v in business.items() if k not in encoding.in_query}
         else:
             query = {**common, **business}
         if creds is not None:
@@ -712,7 +712,7 @@ class Target:
         if encoding.all_in_body:  # the whole signed request in the body (Node pop-core's POST)
             query, form = {}, {**query, **form}
         if transport is Transport.POST_FORM:
-            headers["Content-Type"] = FORM_CONTENT_TYPE
+            headers["Content-Type"] = encoding.content_type
             body = encoding.encode(form).encode("ascii")
         return _Built(
             method, self._url(query, encoding), {**query, **form}, headers, body,
@@ -796,4 +796,5 @@ class Target:
             signed=signed,
             business_params=business_params,
             tamper=tamper.describe() if tamper else {},
+            encoding=built.encoding.id,
         )

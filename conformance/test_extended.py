@@ -13,11 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import contract, oracle
-from conformance.exchange import Transport
+from conformance.exchange import BodyFormat, Transport
 from conformance.marks import requires
 from conformance.suite import Suite, simple_case
 from conformance.target import Tamper
+from strategies import cases
 from strategies.case import Case, Outcome, OutcomeKind
+from strategies.samples import valid_part
+from strategies.tags import Tag, flatten
 
 
 @requires("IKP-X1")
@@ -25,24 +28,58 @@ from strategies.case import Case, Outcome, OutcomeKind
 def test_describe_lists_the_imported_key_pair(
     ikp: Suite, requirement_ids: tuple[str, ...], data: st.DataObject
 ) -> None:
-    """DescribeKeyPairs shows an imported key pair with its name, fingerprint, group and tags."""
+    """DescribeKeyPairs shows an imported key pair with its name, fingerprint, group and tags,
+    in JSON and in XML."""
+    _require_describe(ikp)
+    case = data.draw(ikp.valid_cases(), label="case")
+    # The name actually sent: freshen renames a name this run already used in any region or
+    # any case (a case-sensitive check here let "...-D" through after "...-d", then the
+    # listing was searched for a name that was never imported).
+    _import_and_describe(ikp, ikp.freshen(case))
+
+
+def _require_describe(ikp: Suite) -> None:
     if not ikp.capabilities.describe:
         ikp.results.mark_unsupported(
             "IKP-X1", ikp.capabilities.notes.get("DescribeKeyPairs", "no DescribeKeyPairs")
         )
         pytest.skip("the target has no DescribeKeyPairs (IKP-X1 UNSUPPORTED)")
-    case = data.draw(ikp.valid_cases(), label="case")
-    # The name actually sent: freshen renames a name this run already used in any region or
-    # any case (a case-sensitive check here let "...-D" through after "...-d", then the
-    # listing was searched for a name that was never imported).
-    case = ikp.freshen(case)
+
+
+def _import_and_describe(ikp: Suite, case: Case) -> None:
+    """Import ``case`` (judged), then judge DescribeKeyPairs of its name in JSON and in XML."""
     name = case.params["KeyPairName"]
     exchange = ikp.expect(case)
     expected = oracle.ExpectedKeyPair.imported_by(case, exchange)
-    listing = ikp.describe(ikp.region, KeyPairName=name)
-    verdict = oracle.judge_describe(listing, region=ikp.region, expected={name: expected})
-    ikp.record(verdict, case, listing)
-    ikp.check(verdict)
+    _judge_listed(ikp, case, {name: expected})
+
+
+def _judge_listed(ikp: Suite, case: Case | None, expected: dict[str, oracle.ExpectedKeyPair]) -> None:
+    """DescribeKeyPairs of each expected name, in JSON and in XML, lists it as expected."""
+    for name, want in expected.items():
+        for body_format in (BodyFormat.JSON, BodyFormat.XML):
+            listing = ikp.describe(ikp.region, body_format, KeyPairName=name)
+            verdict = oracle.judge_describe(listing, region=ikp.region, expected={name: want})
+            ikp.record(verdict, case, listing)
+            ikp.check(verdict)
+
+
+# Tags whose text must come back verbatim in either format: XML specials (an XML writer that
+# does not escape them breaks its body) and 128 multi-byte characters (IKP-TG1, IKP-X1).
+_VERBATIM_TAGS: dict[str, list[Tag]] = {
+    "xml-specials": [(1, "a&b<c>", "R&D <core> \"q\" 'a' &amp;"), (2, "k]]>", "]]><x/>")],
+    "multibyte-max": [(1, "\u952e" * contract.TAG_KEY_MAX_LENGTH, "\u00e9" * contract.TAG_VALUE_MAX_LENGTH)],
+}
+
+
+@requires("IKP-X1")
+@pytest.mark.parametrize("row", sorted(_VERBATIM_TAGS))
+def test_describe_shows_tags_verbatim(ikp: Suite, requirement_ids: tuple[str, ...], row: str) -> None:
+    """Tags with XML specials or 128 multi-byte characters are listed exactly as imported."""
+    _require_describe(ikp)
+    base = simple_case(ikp.unique_name("verbatim"), ikp.region)
+    part = valid_part(flatten(_VERBATIM_TAGS[row]), ("IKP-TG1",), f"tags:{row}")
+    _import_and_describe(ikp, cases.recombine(base, part))
 
 
 @requires("IKP-X2")
@@ -57,6 +94,23 @@ def test_delete_frees_the_name(ikp: Suite, requirement_ids: tuple[str, ...]) -> 
     ikp.expect(simple_case(name, ikp.region))
     ikp.delete_checked(ikp.region, [name])
     ikp.expect(simple_case(name, ikp.region), fresh=False)
+
+
+@requires("IKP-X1", "IKP-X2")
+def test_delete_removes_only_the_names_given(ikp: Suite, requirement_ids: tuple[str, ...]) -> None:
+    """Deleting a name leaves the key pairs whose names it is a prefix of: they are still
+    listed as imported (IKP-X1)."""
+    if not ikp.capabilities.delete:
+        pytest.skip("the target has no DeleteKeyPairs (IKP-X2 UNSUPPORTED)")
+    _require_describe(ikp)
+    name = ikp.unique_name("keep")
+    kept: dict[str, oracle.ExpectedKeyPair] = {}
+    for other in (name + "0", name + "-x"):
+        case = simple_case(other, ikp.region)
+        kept[other] = oracle.ExpectedKeyPair.imported_by(case, ikp.expect(case))
+    ikp.expect(simple_case(name, ikp.region))
+    ikp.delete_checked(ikp.region, [name])
+    _judge_listed(ikp, None, kept)
 
 
 # -- IKP-X3: signatures --------------------------------------------------------------------------

@@ -27,24 +27,39 @@ def _many(count: int) -> list[tuple[int, str | None, str | None]]:
     return [(n, f"k{n}", f"v{n}") for n in range(1, count + 1)]
 
 
-# The boundary rows that must run whatever the Hypothesis budget: (id, valid?, parameters).
+# The boundary rows that must run whatever the Hypothesis budget: (class, valid?, parameters).
+# Each row's id is its input class (``strategies/classes.py``, ``tags:<id>``): the invalid ones
+# are the classes ``tags.invalid_tag_parts`` draws, so a quick run reaches every one of them.
+# Lengths are in characters (IKP-TG1): a key of 128 CJK characters is 384 UTF-8 bytes. The XML
+# specials must come back unchanged from DescribeKeyPairs in either format (IKP-X1).
+_XML_SPECIALS = "R&D <core> \"q\" 'a' &amp;"
 TAG_EDGES = [
-    ("count-max", True, _tags(*_many(_MAX))),
+    ("valid-1", True, _tags((1, "k", "v"))),
+    ("valid-some", True, _tags(*_many(3))),
+    (f"valid-{_MAX}", True, _tags(*_many(_MAX))),
     ("key-max-value-max", True, _tags((1, "k" * _KEY_MAX, "v" * _VALUE_MAX))),
+    ("multibyte-max", True, _tags((1, "\u952e" * _KEY_MAX, "\u00e9" * _VALUE_MAX))),
+    ("xml-specials", True, _tags((1, "a&b<c>", _XML_SPECIALS))),
     ("value-empty", True, _tags((1, "k", ""))),
-    ("count-max-plus-1", False, _tags(*_many(_MAX + 1))),
-    ("index-max-plus-1", False, _tags((_MAX + 1, "k", "v"))),
+    ("too-many-tags", False, _tags(*_many(_MAX + 1))),
+    ("index-over-max", False, _tags((_MAX + 1, "k", "v"))),
     ("index-zero", False, _tags((0, "k", "v"))),
-    ("key-empty", False, _tags((1, "", "v"))),
-    ("key-max-plus-1", False, _tags((1, "k" * (_KEY_MAX + 1), "v"))),
-    ("value-max-plus-1", False, _tags((1, "k", "v" * (_VALUE_MAX + 1)))),
+    ("empty-key", False, _tags((1, "", "v"))),
+    ("key-too-long", False, _tags((1, "k" * (_KEY_MAX + 1), "v"))),
+    ("value-too-long", False, _tags((1, "k", "v" * (_VALUE_MAX + 1)))),
     ("value-without-key", False, _tags((1, None, "v"))),
     *[
         (f"key-starts-{p.rstrip(':')}", False, _tags((1, p + "x", "v")))
         for p in contract.TAG_KEY_FORBIDDEN_PREFIXES
     ],
-    *[(f"key-has-{w[:-3]}", False, _tags((1, f"a{w}x", "v"))) for w in contract.TAG_FORBIDDEN_SUBSTRINGS],
-    *[(f"value-has-{w[:-3]}", False, _tags((1, "k", f"a{w}x"))) for w in contract.TAG_FORBIDDEN_SUBSTRINGS],
+    *[
+        (f"key-contains-{w[:-3]}", False, _tags((1, f"a{w}x", "v")))
+        for w in contract.TAG_FORBIDDEN_SUBSTRINGS
+    ],
+    *[
+        (f"value-contains-{w[:-3]}", False, _tags((1, "k", f"a{w}x")))
+        for w in contract.TAG_FORBIDDEN_SUBSTRINGS
+    ],
 ]
 
 
@@ -53,9 +68,10 @@ TAG_EDGES = [
 def test_tag_boundary_rows(
     ikp: Suite, requirement_ids: tuple[str, ...], row: str, valid: bool, tag_params: dict[str, str]
 ) -> None:
-    """Each edge of the tag rules once, deterministically: 20 tags, 128-character keys and
-    values, an empty value accepted; 21 tags, N = 21, N = 0, an empty, over-long, acs:/aliyun
-    or http(s):// key, an over-long or http(s):// value, a value without its key -> a 4xx."""
+    """Each class of the tag rules once, deterministically: 1, 3 and 20 tags, 128-character
+    keys and values (ASCII and multi-byte), XML specials, an empty value accepted; 21 tags,
+    N = 21, N = 0, an empty, over-long, acs:/aliyun or http(s):// key, an over-long or
+    http(s):// value, a value without its key -> a 4xx."""
     base = simple_case(ikp.unique_name("tag"), ikp.region)
     rejected = frozenset({Outcome.any_client_error()})
     part = (

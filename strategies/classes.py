@@ -10,8 +10,9 @@ maps a label to its class: a Profile key label ``key:rfc4716@ssh-rsa`` counts fo
 ``key:rfc4716``, a tag count for its band). ``RunResults`` counts them per recorded verdict and
 the report lists every class, a class never drawn marked as such.
 
-Names (IKP-N1..N5) and keys (IKP-K1..K5) are complete here; regions (IKP-G*) and tags (IKP-TG*)
-list the labels their generators already draw.
+The transport classes (IKP-T1: each transport and each client encoding; IKP-T2: each
+``Format``) label the exchange rather than a part: ``transport_labels`` gives them for an
+exchange, and the suite counts them with the part labels of each verdict.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from conformance import contract
+from conformance.client_encodings import CLIENT_ENCODINGS, SUITE
 from conformance.contract import DOCUMENTED_KEY_TYPES, PLAIN_KEY_TYPES, RSA_KEY_SIZES
+from conformance.exchange import BodyFormat, Transport
 from strategies import names
 from strategies.bodies import PROFILE_FAMILIES
 from strategies.broken import BROKEN_FAMILIES
@@ -44,7 +47,7 @@ class InputClass:
 
 
 _WHERE = {
-    "first": "right after the first character (or the run's prefix)",
+    "first": "right after the first character (index 1)",
     "middle": "strictly inside",
     "last": "at the very end",
 }
@@ -156,10 +159,13 @@ def _regions_and_tags() -> list[InputClass]:
         InputClass("tags:valid-1", "IKP-TG1", "one valid tag"),
         InputClass("tags:valid-some", "IKP-TG1", "2 to 19 valid tags"),
         InputClass(f"tags:valid-{contract.TAG_MAX_COUNT}", "IKP-TG1", "the most tags allowed"),
-    ]
-    out += [
-        InputClass("tags:count-max", "IKP-TG1", "row: twenty tags"),
         InputClass("tags:key-max-value-max", "IKP-TG1", "row: a 128-character key and value"),
+        InputClass(
+            "tags:multibyte-max",
+            "IKP-TG1",
+            "row: a key and a value of 128 non-ASCII characters (not bytes)",
+        ),
+        InputClass("tags:xml-specials", "IKP-TG1", "row: & < > \" ' in a key and value, kept verbatim"),
         InputClass("tags:value-empty", "IKP-TG1", "row: an empty value"),
     ]
     out += [InputClass(f"tags:{r}", "IKP-TG2", f"tags breaking one rule: {r}") for r in _tag_labels()]
@@ -170,8 +176,8 @@ def _regions_and_tags() -> list[InputClass]:
 
 
 def _tag_labels() -> list[str]:
-    """The labels ``tags.invalid_tag_parts`` draws (a rule with a choice names the choice) and
-    those of the tag boundary rows (``conformance/test_tags.py``), as they are."""
+    """The labels ``tags.invalid_tag_parts`` draws (a rule with a choice names the choice);
+    the tag boundary rows (``conformance/test_tags.py``) carry the same ones."""
     drawn: list[str] = []
     for rule in INVALID_TAG_RULES:
         if rule == "key-forbidden-prefix":
@@ -181,21 +187,31 @@ def _tag_labels() -> list[str]:
             drawn += [f"{side}-contains-{w.rstrip(':/')}" for w in contract.TAG_FORBIDDEN_SUBSTRINGS]
         else:
             drawn.append(rule)
-    rows = ["count-max-plus-1", "index-max-plus-1", "key-empty", "key-max-plus-1", "value-max-plus-1"]
-    rows += [
-        f"{side}-has-{w.rstrip(':/')}" for side in ("key", "value") for w in contract.TAG_FORBIDDEN_SUBSTRINGS
+    return list(dict.fromkeys(drawn))
+
+
+def _transports() -> list[InputClass]:
+    out = [InputClass(f"transport:{t.value}", "IKP-T1", f"requests over {t.value}") for t in Transport]
+    out += [
+        InputClass(f"encoding:{e.id}", "IKP-T1", f"written as {e.client}") for e in (SUITE, *CLIENT_ENCODINGS)
     ]
-    return list(dict.fromkeys(drawn + rows))
+    out += [InputClass(f"format:{f.value}", "IKP-T2", f"Format={f.value}") for f in BodyFormat]
+    return out
+
+
+def transport_labels(transport: Transport, body_format: BodyFormat, encoding: str) -> tuple[str, ...]:
+    """The transport classes of one exchange (IKP-T1, IKP-T2)."""
+    return (f"transport:{transport.value}", f"encoding:{encoding}", f"format:{body_format.value}")
 
 
 _ORDER = {r.id: i for i, r in enumerate(contract.REQUIREMENTS)}
 # In the contract's order of requirements, then as listed.
 INVENTORY: tuple[InputClass, ...] = tuple(
-    sorted((*_names(), *_keys(), *_regions_and_tags()), key=lambda c: _ORDER[c.requirement])
+    sorted((*_names(), *_keys(), *_regions_and_tags(), *_transports()), key=lambda c: _ORDER[c.requirement])
 )
 BY_ID: dict[str, InputClass] = {c.id: c for c in INVENTORY}
-# The rules whose classes the generators must all reach in a quick run (issue 12).
-COMPLETE_GROUPS = ("names", "keys")
+# The rules whose classes the generators must all reach in a quick run (issue 12): all.
+COMPLETE_GROUPS = ("names", "keys", "regions", "tags", "transport")
 
 _TAG_COUNT = re.compile(r"tags:valid-(\d+)")
 
@@ -226,4 +242,12 @@ def complete_requirements() -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.requirement for c in INVENTORY if c.requirement in wanted))
 
 
-__all__ = ["BY_ID", "INVENTORY", "InputClass", "class_of", "classes_of", "complete_requirements"]
+__all__ = [
+    "BY_ID",
+    "INVENTORY",
+    "InputClass",
+    "class_of",
+    "classes_of",
+    "complete_requirements",
+    "transport_labels",
+]

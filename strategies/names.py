@@ -74,8 +74,9 @@ FORBIDDEN_CLASSES: dict[str, tuple[str, ...] | str] = {
     "combining-mark": "\u20dd\u20e3\u0489",  # enclosing marks: compose with nothing
     "unicode-punctuation": "\u20ac\u00a9\u00a7\u00bf\u00ab\u2014\u2022\u2192\u3002\u00d7",
 }
-# Where IKP-N4 places the forbidden character: right after the first character (after the
-# prefix when there is one), strictly inside, or at the very end.
+# Where IKP-N4 places the forbidden character: right after the first character (index 1,
+# inside the run's prefix when there is one: a loop that starts checking at index 2 misses
+# nothing else), strictly inside after the prefix, or at the very end.
 POSITIONS = ("first", "middle", "last")
 # IKP-N5: non-ASCII letters, by script (current docs allow Unicode letters).
 NON_ASCII_LETTERS: dict[str, str] = {
@@ -186,11 +187,11 @@ def _first_rules(cls: str) -> tuple[str, ...]:
 
 def insert_at(base: str, bad: str, where: str, prefix: str = "") -> str:
     """``base`` with ``bad`` inserted at ``where`` (``POSITIONS``): right after the first
-    character or ``prefix``, strictly inside (padding ``base`` with ``x`` when it is too
-    short to have an inside), or at the end."""
+    character (index 1), strictly inside after ``prefix`` (padding ``base`` with ``x`` when it
+    is too short to have an inside), or at the end."""
     start = max(1, len(prefix))
     if where == "first":
-        return base[:start] + bad + base[start:]
+        return base[:1] + bad + base[1:]
     if where == "last":
         return base + bad
     if len(base) < start + 2:

@@ -93,17 +93,24 @@ _TAG_ROWS: Mapping[str, dict[str, str]] = {
     "value-without-key": _tags(_KEPT, (2, None, "v")),
 }
 assert set(_TAG_ROWS) == set(INVALID_TAG_RULES)
+# The input class of a row whose rule has a choice (``classes.py``): the choice the row made.
+_TAG_CLASS = {
+    "key-forbidden-prefix": "key-starts-acs",
+    "key-url": "key-contains-http",
+    "value-url": "value-contains-https",
+}
 
 
 def _row(kind: str) -> Part | None:
     if kind == "key:broken":
         return Part({KEY_PARAM: DOC_EXAMPLE_BODY}, Validity.INVALID, frozenset({MALFORMED_KEY}),
-                    ("IKP-K3",), "key:not-a-key", about=(KEY_PARAM,))  # fmt: skip
+                    ("IKP-K3",), "key:not-a-key@doc-example", about=(KEY_PARAM,))  # fmt: skip
     if kind in ("key:absent", "key:empty"):
         return missing_part(KEY_PARAM, "IKP-K1", empty=kind == "key:empty")
     if kind in TAG_KINDS:
-        return Part(_TAG_ROWS[kind.removeprefix("tags:")], Validity.INVALID,
-                    frozenset({Outcome.any_client_error()}), ("IKP-TG2",), kind)  # fmt: skip
+        rule = kind.removeprefix("tags:")
+        return Part(_TAG_ROWS[rule], Validity.INVALID, frozenset({Outcome.any_client_error()}),
+                    ("IKP-TG2",), f"tags:{_TAG_CLASS.get(rule, rule)}")  # fmt: skip
     if kind == "resource-group:unknown":
         return Part({RESOURCE_GROUP_PARAM: "rg-ikpunknownrejection0"}, Validity.INVALID,
                     frozenset({Outcome.error(RESOURCE_GROUP_NOT_FOUND)}), ("IKP-G3",), kind)  # fmt: skip

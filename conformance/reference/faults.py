@@ -1357,9 +1357,9 @@ FAULT_LIST: tuple[Fault, ...] = (
     _f("form-lowercase-escape-rejected", "IKP-T1", "lower-case percent-escapes (%2b) in a form body refused",
        _import_with(_lowercase_escape_refused), _ENCODINGS),
     _f("form-charset-ignored", "IKP-T1", "a form body sent with '; charset=UTF-8' in Content-Type is ignored",
-       _import_with(_body_with_charset_ignored), "test_every_transport_and_format"),
+       _import_with(_body_with_charset_ignored), _ENCODINGS),
     _f("split-query-ignored", "IKP-T1", "with a form body, parameters left in the query are ignored",
-       _import_with(_query_ignored_with_body), "test_every_transport_and_format"),
+       _import_with(_query_ignored_with_body), _ENCODINGS),
     # Per-format bugs. IKP-T2: "Format=JSON gives JSON, Format=XML gives XML (case-insensitive)";
     # IKP-R1: "with RequestId, KeyPairName ... and KeyPairFingerPrint"; IKP-T4: "Error bodies are
     # {RequestId, Code, Message}; success XML root <ImportKeyPairResponse>".
@@ -1382,7 +1382,7 @@ FAULT_LIST: tuple[Fault, ...] = (
        _action(contract.ACTION_IMPORT, _import_reserving_on_bad_group),
        "test_rejected_import or test_unknown_resource_group"),
     _f("delete-by-prefix", "IKP-X1", "DeleteKeyPairs of 'key-1' also deletes 'key-10'",
-       _action(contract.ACTION_DELETE, _delete_by_prefix), "test_lifecycle or test_delete_frees"),
+       _action(contract.ACTION_DELETE, _delete_by_prefix), "test_lifecycle or test_delete"),
     # Checks skipped on one code path (the rule is the same whatever the transport, IKP-T1).
     _f("v3-skips-name-check", "IKP-N2 IKP-N3 IKP-N4", "V3 (x-acs-action) requests skip the name check",
        seeing_request(name_rule(_name_unchecked_on_v3)), _NAMES + " or test_every_transport_and_format"),

@@ -42,33 +42,7 @@ def _run(
         )
 
 
-# Faults of the issue-12 arrivals (written from the contract before the suite was run against
-# them) that the suite does not catch yet, each with what it would have to send. Strict xfail:
-# the day the generators catch one, this test fails until the row is removed.
-KNOWN_SURVIVORS = {
-    "name-second-char-unchecked": "a forbidden character at index 1 of a name without the prefix",
-    "tag-length-in-bytes": "a tag key or value of 128 CJK characters (more than 128 UTF-8 bytes)",
-    "form-charset-ignored": "a form POST whose Content-Type carries '; charset=UTF-8'",
-    "split-query-ignored": "a split request: RegionId in the query, the other parameters in the body",
-    "xml-values-unescaped": "a tag value with '&' or '<', then DescribeKeyPairs with Format=XML",
-    "delete-by-prefix": "delete a name that is a prefix of another stored name, then Describe the other",
-}
-
-
-def _fault_params() -> list[object]:
-    return [
-        pytest.param(
-            f,
-            id=f.name,
-            marks=[pytest.mark.xfail(strict=True, reason=f"survives: needs {KNOWN_SURVIVORS[f.name]}")]
-            if f.name in KNOWN_SURVIVORS
-            else [],
-        )
-        for f in FAULT_LIST
-    ]
-
-
-@pytest.mark.parametrize("fault", _fault_params())
+@pytest.mark.parametrize("fault", FAULT_LIST, ids=[f.name for f in FAULT_LIST])
 def test_fault_is_caught_by_the_requirement_it_breaks(tmp_path: Path, fault: Fault) -> None:
     results = _run(tmp_path, fault=fault.name, select=fault.select)
     failed = mutation.failed_requirements(results)

@@ -32,9 +32,10 @@ def test_ids_are_unique_stable_and_name_real_requirements() -> None:
         assert _ID.fullmatch(cls.id), cls.id
         assert cls.label == cls.id and cls.description
         assert classes.class_of(cls.id) == cls.id
-    # every NAME and KEY rule the contract states has classes, the Core ones invalid and valid
+    # every name, key, region, tag and transport rule the contract states has classes
     assert set(classes.complete_requirements()) == {
         "IKP-N1", "IKP-N2", "IKP-N3", "IKP-N4", "IKP-N5", "IKP-K1", "IKP-K2", "IKP-K3", "IKP-K4", "IKP-K5",
+        "IKP-G1", "IKP-G2", "IKP-G3", "IKP-TG1", "IKP-TG2", "IKP-TG3", "IKP-T1", "IKP-T2",
     }  # fmt: skip
 
 

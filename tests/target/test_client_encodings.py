@@ -85,6 +85,12 @@ def test_every_encoding_has_a_unique_id_and_names_its_client() -> None:
 def test_everything_in_the_body_needs_a_form_body() -> None:
     with pytest.raises(ValueError, match="form-body"):
         ClientEncoding("x", "x", Transport.GET, all_in_body=True)
+    with pytest.raises(ValueError, match="form-body"):
+        ClientEncoding("x", "x", Transport.POST_QUERY, in_query=frozenset({"RegionId"}))
+    with pytest.raises(ValueError, match="form-body"):
+        ClientEncoding("x", "x", Transport.V3, content_type="text/plain")
+    with pytest.raises(ValueError, match="nothing in the query"):
+        ClientEncoding("x", "x", Transport.POST_FORM, all_in_body=True, in_query=frozenset({"RegionId"}))
 
 
 # -- every encoding decodes back to the same parameters ------------------------------------------
@@ -172,6 +178,9 @@ def test_the_target_writes_each_encoding_and_the_signature_verifies(
         assert raw_query == "" and "Signature=" in raw_body and "Action=" in raw_body
     elif encoding.transport is Transport.POST_FORM:
         assert "Signature" in got.query and "KeyPairName" in got.form
+        assert all(k in got.query and k not in got.form for k in encoding.in_query)
+    if encoding.transport is Transport.POST_FORM:
+        assert got.header("content-type") == encoding.content_type
     # The Exchange shows the request written the same way (the signature redacted).
     for shown, sent in ((urlsplit(ex.url).query, raw_query), (ex.request_body, raw_body)):
         shown_params = dict(parse_qsl(shown, keep_blank_values=True))
