@@ -195,13 +195,13 @@ def _transports() -> list[InputClass]:
     out += [
         InputClass(f"encoding:{e.id}", "IKP-T1", f"written as {e.client}") for e in (SUITE, *CLIENT_ENCODINGS)
     ]
-    out += [InputClass(f"format:{f.value}", "IKP-T2", f"Format={f.value}") for f in BodyFormat]
+    out += [InputClass(f"format:{f.value.lower()}", "IKP-T2", f"Format={f.value}") for f in BodyFormat]
     return out
 
 
 def transport_labels(transport: Transport, body_format: BodyFormat, encoding: str) -> tuple[str, ...]:
     """The transport classes of one exchange (IKP-T1, IKP-T2)."""
-    return (f"transport:{transport.value}", f"encoding:{encoding}", f"format:{body_format.value}")
+    return (f"transport:{transport.value}", f"encoding:{encoding}", f"format:{body_format.value.lower()}")
 
 
 _ORDER = {r.id: i for i, r in enumerate(contract.REQUIREMENTS)}

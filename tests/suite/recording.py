@@ -51,8 +51,19 @@ class Recorded:
     def normalized(self, prefix: str) -> tuple[object, ...]:
         """Method, path, sorted query and form parameters, sorted headers and the body of a
         non-form request, with ``prefix`` (in any case) replaced by ``<PREFIX>`` and the
-        volatile parameters and headers left out."""
-        hide = re.compile(re.escape(prefix), re.IGNORECASE)
+        volatile parameters and headers left out. A prefix with a character inserted at
+        index 1 (a forbidden character right after the first, ``names.insert_at``) becomes
+        ``<PREFIX>`` with that character kept: ``<PREFIX:%20>``."""
+        first, rest = re.escape(prefix[:1]), re.escape(prefix[1:])
+        split = re.compile(f"{first}(.{{1,12}}?){rest}", re.IGNORECASE | re.DOTALL)
+        whole = re.compile(re.escape(prefix), re.IGNORECASE)
+
+        class _Hide:
+            @staticmethod
+            def sub(repl: str, text: str) -> str:
+                return split.sub(lambda m: f"<PREFIX:{m.group(1)}>", whole.sub(repl, text))
+
+        hide = _Hide()
 
         def clean(pairs: Iterable[tuple[str, str]], volatile: frozenset[str]) -> tuple[tuple[str, str], ...]:
             kept = ((k, v) for k, v in pairs if k not in volatile)
