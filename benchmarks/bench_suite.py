@@ -25,7 +25,7 @@ import requests
 
 from conformance import contract
 from conformance.reference.process import spawn_server
-from conformance.suite import simple_case
+from conformance.runner.suite import simple_case
 
 
 def run_suite(profile: str) -> tuple[float, int, str]:

@@ -8,7 +8,7 @@ of two primes of the stated size). The primes are the factors of RSA keys genera
 ``cryptography`` (OpenSSL: FIPS 186-4 primes, each at least sqrt(2) * 2^(bits/2 - 1), so the
 product of any two of the same size has exactly ``bits`` bits, and ``gcd(p - 1, 65537) = 1``).
 With ``k`` primes per size, ``strategies/keys.py`` can build ``k * (k - 1) / 2`` moduli. The
-1024-bit row is longer (8,128 moduli): ``conformance/suite.py``'s ``simple_case`` draws one
+1024-bit row is longer (8,128 moduli): ``conformance/runner/suite.py``'s ``simple_case`` draws one
 1024-bit key per state-test import, hundreds per run, and repeats should stay rare.
 
 Format: ``#`` comment lines, then one ``MODULUS_BITS HEX_PRIME`` line per prime.

@@ -2,8 +2,8 @@
 
     python benchmarks/mutation.py [-x] [--profile quick] [--jobs 2] [--only NAME ...] [--json FILE]
 
-For the clean reference server, each legal variant (``conformance/reference/variants.py``) and
-each injected fault (``conformance/reference/faults.py``), it starts
+For the clean reference server, each legal variant (``conformance/mutants/variants.py``) and
+each injected fault (``conformance/mutants/faults.py``), it starts
 ``python -m conformance.reference --port 0 --access-key ID:SECRET [--fault F | --variant V]``,
 runs the WHOLE conformance suite against it in a subprocess (``--strict-messages``, the
 server's default resource group, the access key in the environment so that signatures,
@@ -54,8 +54,8 @@ from suiterun import (  # noqa: F401  (re-exported: tests/suite and tests/mutati
 )
 
 from conformance import contract
-from conformance.reference.faults import FAULT_LIST
-from conformance.reference.variants import VARIANT_LIST
+from conformance.mutants.faults import FAULT_LIST
+from conformance.mutants.variants import VARIANT_LIST
 
 # -- one run -----------------------------------------------------------------------------------
 

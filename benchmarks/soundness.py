@@ -5,7 +5,7 @@
 
 A legal server is the bundled reference server under any reading CONTRACT.md allows: the clean
 one, each single-point variant, and the two extremes ``lenient`` and ``strict``
-(``conformance/reference/variants.py``). For every configuration and every seed it runs the
+(``conformance/mutants/variants.py``). For every configuration and every seed it runs the
 WHOLE suite (``pytest --hypothesis-seed=S --hypothesis-profile=P``, ``--strict-messages``) in a
 subprocess: ``clean`` as a user runs it, without ``--target`` (the suite starts its bundled
 server, signing with a throwaway key); each variant against
@@ -42,7 +42,7 @@ from suiterun import (
 )
 
 from conformance import contract
-from conformance.reference.variants import EXTREME_VARIANTS, SINGLE_VARIANTS
+from conformance.mutants.variants import EXTREME_VARIANTS, SINGLE_VARIANTS
 
 CLEAN = "clean"
 # The two extremes first: they read every Profile point at once.

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
-from conformance.signing import encode_pairs, percent_encode
+from conformance.target.signing import encode_pairs, percent_encode
 
 REDACTED = "REDACTED"
 MASK = "****"

@@ -6,5 +6,5 @@
 - ``templates/report.html.j2``: the self-contained HTML report (autoescaped, no script);
 - ``schema/results.schema.json``: JSON Schema (draft 2020-12) of results.json.
 
-The pytest hooks that call these live in ``conformance/reporting.py``.
+The pytest hooks that call these live in ``conformance/runner/reporting.py``.
 """

@@ -19,10 +19,10 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
+from conformance.case import Case
 from conformance.contract import DEFAULT_REGION, DOCUMENTED_KEY_TYPES
 from strategies.bodies import profile_keys, valid_keys
 from strategies.broken import broken_keys
-from strategies.case import Case
 from strategies.cases import (
     import_cases,
     invalid_import_cases,

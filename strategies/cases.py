@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
+from conformance.case import Case, Outcome
 from conformance.contract import (
     DEFAULT_REGION,
     DOCUMENTED_KEY_TYPES,
@@ -35,7 +36,6 @@ from conformance.contract import (
 )
 from strategies.bodies import profile_keys, valid_keys
 from strategies.broken import broken_keys
-from strategies.case import Case, Outcome
 from strategies.draws import memoized, pick
 from strategies.names import (
     absent_name_part,

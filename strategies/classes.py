@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from conformance import contract
-from conformance.client_encodings import CLIENT_ENCODINGS, SUITE
 from conformance.contract import DOCUMENTED_KEY_TYPES, PLAIN_KEY_TYPES, RSA_KEY_SIZES
 from conformance.exchange import BodyFormat, Transport
+from conformance.target.encodings import CLIENT_ENCODINGS, SUITE
 from strategies import names
 from strategies.bodies import PROFILE_FAMILIES
 from strategies.broken import BROKEN_FAMILIES
@@ -177,7 +177,7 @@ def _regions_and_tags() -> list[InputClass]:
 
 def _tag_labels() -> list[str]:
     """The labels ``tags.invalid_tag_parts`` draws (a rule with a choice names the choice);
-    the tag boundary rows (``conformance/test_tags.py``) carry the same ones."""
+    the tag boundary rows (``conformance/requirements/test_tags.py``) carry the same ones."""
     drawn: list[str] = []
     for rule in INVALID_TAG_RULES:
         if rule == "key-forbidden-prefix":

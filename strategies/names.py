@@ -12,6 +12,7 @@ import string as _string
 
 from hypothesis import strategies as st
 
+from conformance.case import Outcome
 from conformance.contract import (
     FORBIDDEN_NAME_PREFIXES,
     INVALID_KEY_PAIR_NAME,
@@ -22,7 +23,6 @@ from conformance.contract import (
     NAME_PROFILE_EXTRA_CHARACTERS,
     name_marks,
 )
-from strategies.case import Outcome
 from strategies.draws import edge_or_between, joined, memoized, pick
 from strategies.samples import Part, Validity, valid_part
 

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 
 from hypothesis import strategies as st
 
+from conformance.case import Case, Outcome
 from conformance.contract import (
     RESOURCE_GROUP_NOT_FOUND,
     TAG_KEY_MAX_LENGTH,
@@ -31,7 +32,6 @@ from conformance.contract import (
     TAG_VALUE_MAX_LENGTH,
 )
 from strategies.broken import DOC_EXAMPLE_BODY, broken_keys
-from strategies.case import Case, Outcome
 from strategies.cases import (
     KEY_PARAM,
     REGION_PARAM,

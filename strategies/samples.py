@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.case import CasePart, Outcome, Validity
 from conformance.contract import INVALID_PUBLIC_KEY_BODY
-from strategies.case import CasePart, Outcome, Validity
 
 __all__ = ["MALFORMED_KEY", "SUCCESS", "KeySample", "Part", "Validity", "valid_part"]
 

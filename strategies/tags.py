@@ -13,6 +13,7 @@ import string as _string
 
 from hypothesis import strategies as st
 
+from conformance.case import Outcome
 from conformance.contract import (
     TAG_FORBIDDEN_SUBSTRINGS,
     TAG_KEY_FORBIDDEN_PREFIXES,
@@ -23,7 +24,6 @@ from conformance.contract import (
     TAG_VALUE_MAX_LENGTH,
     TAG_VALUE_MIN_LENGTH,
 )
-from strategies.case import Outcome
 from strategies.draws import edge_or_between, joined, memoized, pick
 from strategies.samples import Part, Validity, valid_part
 

@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_faults or args.list_variants:
-        from conformance.reference import faults, variants
+        from conformance.mutants import faults, variants
 
         lines = faults.describe_faults() if args.list_faults else []
         lines += variants.describe_variants() if args.list_variants else []

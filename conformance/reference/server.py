@@ -452,11 +452,11 @@ def start_server(
     """
     behaviour = actions.Behaviour()
     if variant is not None:
-        from conformance.reference.variants import apply_variant
+        from conformance.mutants.variants import apply_variant
 
         behaviour = apply_variant(variant, behaviour)
     if fault is not None:
-        from conformance.reference.faults import apply_fault
+        from conformance.mutants.faults import apply_fault
 
         behaviour = apply_fault(fault, behaviour)
     groups = tuple(resource_groups) or (contract.DEFAULT_RESOURCE_GROUP,)

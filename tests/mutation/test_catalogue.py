@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 
 from conformance import contract
-from conformance.reference import actions, start_server
-from conformance.reference.faults import FAULT_LIST, FAULTS, Fault, apply_fault
-from conformance.reference.variants import (
+from conformance.mutants.faults import FAULT_LIST, FAULTS, Fault, apply_fault
+from conformance.mutants.variants import (
     EXTREME_VARIANTS,
     SINGLE_VARIANTS,
     VARIANT_LIST,
     VARIANTS,
     apply_variant,
 )
+from conformance.reference import actions, start_server
 
 CHECKED_TIERS = (contract.Tier.CORE, contract.Tier.EXTENDED)
 

@@ -25,8 +25,8 @@ from reference import certs  # tests/reference (pytest puts tests/ on the path)
 from reference.rawhttp import Reply, call
 
 from conformance import contract
+from conformance.mutants.faults import FAULTS
 from conformance.reference import RunningServer, keys, start_server
-from conformance.reference.faults import FAULTS
 from conformance.reference.store import KeyPair
 
 REGION = contract.DEFAULT_REGION

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from conformance import contract
-from conformance.reference.faults import FAULT_LIST, Fault
-from conformance.reference.variants import SINGLE_VARIANTS, Variant
+from conformance.mutants.faults import FAULT_LIST, Fault
+from conformance.mutants.variants import SINGLE_VARIANTS, Variant
 
 from .bench import load
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.reference.variants import EXTREME_VARIANTS
+from conformance.mutants.variants import EXTREME_VARIANTS
 
 from .bench import load
 
@@ -43,7 +43,7 @@ def test_report_counts_false_failures(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_configurations_are_clean_the_extremes_and_every_single_variant() -> None:
-    from conformance.reference.variants import SINGLE_VARIANTS
+    from conformance.mutants.variants import SINGLE_VARIANTS
 
     assert soundness.CONFIGURATIONS[:3] == ("clean", "lenient", "strict")
     assert set(soundness.CONFIGURATIONS[3:]) == {v.name for v in SINGLE_VARIANTS}

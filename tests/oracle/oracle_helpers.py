@@ -15,8 +15,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from conformance import contract
+from conformance.case import Case, Outcome
 from conformance.exchange import BodyFormat, Exchange, ParsedBody, Transport
-from strategies.case import Case, Outcome
 
 REGION = contract.DEFAULT_REGION
 OTHER_REGION = contract.DEFAULT_OTHER_REGION

@@ -1,5 +1,5 @@
 """Blame the culprit: a wrong answer is charged to the part of the request it contradicts
-(conformance/attribution.py), row by row, with the four examples of issue 11."""
+(conformance/oracle/attribution.py), row by row, with the four examples of issue 11."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from oracle_helpers import FP, REGION, charged, error_json, success_json
 
 from conformance import contract
-from conformance.attribution import TAGS, blamed_parameter
+from conformance.case import Case, CasePart, Outcome, Validity
 from conformance.contract import name_marks
 from conformance.exchange import Exchange, Transport
-from conformance.model import TargetModel
 from conformance.oracle import judge_import
-from conformance.suite import another_way
+from conformance.oracle.attribution import TAGS, blamed_parameter
+from conformance.oracle.model import TargetModel
+from conformance.runner.suite import another_way
 from conformance.verdict import Status
-from strategies.case import Case, CasePart, Outcome, Validity
 from strategies.cases import combine, missing_part, region_part, valid_import_cases
 from strategies.names import MALFORMED_NAME, absent_name_part, valid_name_requirements
 from strategies.samples import MALFORMED_KEY, Part, valid_part

@@ -20,10 +20,10 @@ from oracle_helpers import (
 )
 
 from conformance import contract
+from conformance.case import Case, Outcome
 from conformance.exchange import BodyFormat, Exchange
 from conformance.oracle import ExpectedKeyPair, judge_delete, judge_describe, judge_race
 from conformance.verdict import Observation, Status
-from strategies.case import Case, Outcome
 
 RG = contract.DEFAULT_RESOURCE_GROUP
 WANT = {"Key-1": ExpectedKeyPair("Key-1", FP, RG, {"env": "test", "empty": ""})}

@@ -26,11 +26,11 @@ from oracle_helpers import (
 )
 
 from conformance import contract
+from conformance.case import Case, Outcome
 from conformance.exchange import BodyFormat, Transport
 from conformance.oracle import describe_outcomes, is_retryable, judge_import
 from conformance.results import RunResults
 from conformance.verdict import Observation, Status
-from strategies.case import Case, Outcome
 
 TRANSPORT_IDS = {"IKP-T2", "IKP-T3", "IKP-T4", "IKP-T5"}
 

@@ -18,10 +18,10 @@ from oracle_helpers import (
 )
 
 from conformance import contract
+from conformance.case import Case, Outcome, OutcomeKind
 from conformance.exchange import Exchange
 from conformance.oracle import describe_outcomes, judge_import
 from conformance.verdict import Status
-from strategies.case import Case, Outcome, OutcomeKind
 
 ROWS = [row for row in contract.ERRORS_BY_CODE.values() if not row.code.startswith(("Throttling", "Service"))]
 STATE = {contract.QUOTA_EXCEEDED.code: "IKP-S1", contract.KEY_PAIR_ALREADY_EXISTS.code: "IKP-N6"}

@@ -11,11 +11,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from oracle_helpers import OTHER_REGION, REGION, error_case, error_json, exchange, success_json, valid_case
 
 from conformance import contract
+from conformance.case import Case, Outcome
 from conformance.exchange import Exchange
-from conformance.model import QUESTION_CASE_ONLY, QUESTION_OTHER_REGION, TargetModel
 from conformance.oracle import judge_import, judge_race
+from conformance.oracle.model import QUESTION_CASE_ONLY, QUESTION_OTHER_REGION, TargetModel
 from conformance.verdict import Observation, Status
-from strategies.case import Case, Outcome
 
 SUCCESS = Outcome.success()
 EXISTS = Outcome.error(contract.KEY_PAIR_ALREADY_EXISTS)

@@ -15,10 +15,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
 from conformance import contract
-from conformance.reference import actions, keys, latitude, realkeys, start_server, wire
+from conformance.mutants import latitude, realkeys
+from conformance.mutants.variants import LENIENT_CONTENT_TYPE_EVERY, apply_variant
+from conformance.reference import actions, keys, start_server, wire
 from conformance.reference.errors import ApiError, KeyPairAlreadyExists
 from conformance.reference.store import KeyPair
-from conformance.reference.variants import LENIENT_CONTENT_TYPE_EVERY, apply_variant
 
 from .certs import key_fields, line, mpint, plain_blob, string, v00_certificate, v01_certificate
 from .keytools import make_key, md5_of

@@ -90,14 +90,14 @@ def fill(results: RunResults) -> RunResults:
         case={"KeyPairName": f"1abc{SCRIPT}", "PublicKeyBody": "ssh-rsa AAAA"},
         exchange=exchange(f"1abc{SCRIPT}", 200, message),
         acceptable=["400 InvalidKeyPairName.Malformed"],
-        reproduce="pytest 'conformance/test_names.py::test_first_character' --hypothesis-seed=7",
+        reproduce="pytest 'conformance/requirements/test_names.py::test_first_character' --hypothesis-seed=7",
     )
     results.record("test_first_character[ok]", Verdict(Status.PASS, ("IKP-N3",)))
     results.record(
         "test_internal_error",
         Verdict(Status.ERROR, ("IKP-T5",), reasons=("connection refused after 4 attempts",)),
         exchange=exchange("abc", None, "", transport_error="connection refused"),
-        reproduce="pytest 'conformance/test_transport.py::test_internal_error'",
+        reproduce="pytest 'conformance/requirements/test_transport.py::test_internal_error'",
     )
     for reading, n in (("accepted", 2), ("400 InvalidKeyPairName.Malformed", 1)):
         for _ in range(n):

@@ -1,4 +1,4 @@
-"""The hook module (conformance/reporting.py) in real pytest runs of a tiny fake suite.
+"""The hook module (conformance/runner/reporting.py) in real pytest runs of a tiny fake suite.
 
 The fake suite's conftest plays the main plugin's part (one RunResults per process in the
 stash, ``--report-dir``, registration as ``ikp_reporting``); the real plugin is switched off
@@ -23,7 +23,7 @@ NO_MAIN_PLUGIN = ("-p", "no:ikp_conformance", "-p", "no:cacheprovider", "-p", "n
 
 FAKE_PLUGIN = """
 import pytest
-from conformance import reporting
+from conformance.runner import reporting
 from conformance.results import RESULTS_KEY, RunResults
 
 
@@ -250,7 +250,7 @@ def test_xdist_workers_results_are_merged(fake_suite: pytest.Pytester) -> None:
     assert [f["test_id"] for f in doc["failures"]] == ["test_first_character"]
 
 
-# -- with the real plugin (conformance/plugin.py registers this module) ----------------------------
+# -- with the real plugin (conformance/runner/plugin.py registers this module) ----------------------------
 REAL_PLUGIN_CONFTEST = """
 import pytest
 
@@ -264,7 +264,7 @@ def results(ikp_results):
 
 @pytest.fixture
 def real_suite(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytest.importorskip("conformance.plugin")
+    pytest.importorskip("conformance.runner.plugin")
     pytester.makeconftest(REAL_PLUGIN_CONFTEST)
     pytester.makepyfile(test_suite=FAKE_SUITE)
     return pytester

@@ -108,7 +108,10 @@ def test_failure_shows_request_response_acceptable_reason_and_reproduce(
     assert "&#34;Code&#34;:&#34;Oops&#34;" in section  # the response body received
     assert "<li><code>400 InvalidKeyPairName.Malformed</code></li>" in section
     assert "expected 400 InvalidKeyPairName.Malformed, got 200" in section
-    assert "pytest &#39;conformance/test_names.py::test_first_character&#39; --hypothesis-seed=7" in section
+    assert (
+        "pytest &#39;conformance/requirements/test_names.py::test_first_character&#39; --hypothesis-seed=7"
+        in section
+    )
     assert "no response: connection refused" in section
     assert section.count('<details class="failure"') == 2
 
@@ -168,7 +171,9 @@ def test_terminal_lines_agree_with_results_json(sample_results: RunResults, tmp_
         assert row[1] == req["tier"]
         assert " ".join(row[2:-1]) == req["status"]
         assert int(row[-1]) == req["cases"]
-    assert any("reproduce: pytest 'conformance/test_names.py::test_first_character'" in x for x in lines)
+    assert any(
+        "reproduce: pytest 'conformance/requirements/test_names.py::test_first_character'" in x for x in lines
+    )
     assert any(line.startswith("key pairs left behind: 1") for line in lines)
 
 

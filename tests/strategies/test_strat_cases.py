@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from strategies_oracles import collect, reaches
 
+from conformance.case import Case, Outcome, OutcomeKind
 from conformance.contract import (
     DEFAULT_RESOURCE_GROUP,
     INVALID_KEY_PAIR_NAME,
@@ -14,7 +15,6 @@ from conformance.contract import (
     missing_parameter_message,
     requirement,
 )
-from strategies.case import Case, Outcome, OutcomeKind
 from strategies.cases import (
     combine,
     import_cases,

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import contract
+from conformance.case import Case
 from strategies import cases, classes
 from strategies.bodies import profile_keys, valid_keys
 from strategies.broken import BROKEN_FAMILIES, broken_keys
-from strategies.case import Case
 from strategies.names import invalid_name_parts, profile_name_parts, valid_name_parts
 from strategies.samples import KeySample, Part
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import find, given, settings
 from strategies_oracles import collect, reaches
 
+from conformance.case import Outcome, OutcomeKind
 from conformance.contract import INVALID_KEY_PAIR_NAME
-from strategies.case import Outcome, OutcomeKind
 from strategies.classes import INVENTORY
 from strategies.names import (
     FORBIDDEN_CLASSES,

@@ -22,8 +22,8 @@ from strategies_oracles import (
     v00_accepts,
 )
 
+from conformance.case import Outcome
 from strategies.bodies import PROFILE_FAMILIES, SMALL_PRIMES, profile_keys
-from strategies.case import Outcome
 from strategies.certificates import Certificate
 from strategies.encodings import RFC4716_BEGIN, RFC4716_END, RFC4716_MAX_LINE
 from strategies.fingerprints import CERTIFICATE_BLOB, PLAIN_KEY, RECEIVED_BLOB

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.case import Case
 from conformance.contract import DEFAULT_RESOURCE_GROUP
-from strategies.case import Case
 from strategies.cases import KEY_PARAM, valid_import_cases
 from strategies.rejections import (
     DUPLICATE,

@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import contract
-from conformance import suite as suite_module
+from conformance.case import Case
 from conformance.exchange import Exchange
 from conformance.reference import start_server
 from conformance.results import RunResults
-from conformance.suite import Suite, fresh_seed, simple_case, tail_capacity
+from conformance.runner import suite as suite_module
+from conformance.runner.suite import Suite, fresh_seed, simple_case, tail_capacity
 from conformance.target import Call, Target, TargetConfig
-from strategies.case import Case
 from strategies.names import NAME_CHARACTERS, profile_name_parts, valid_names
 
 PREFIX = "ikpabc12-"

@@ -1,4 +1,4 @@
-"""An independent check of what the target client sends: written without ``conformance.signing``.
+"""An independent check of what the target client sends: written without ``conformance.target.signing``.
 
 The encoder walks the UTF-8 bytes one by one (``signing.py`` uses ``urllib.parse.quote``), and the
 signatures are recomputed from what the test server *received*, with plain ``hmac``/``hashlib``.

@@ -1,5 +1,5 @@
 """Target.call_many: every request in flight before any answer is read, answers in order,
-retries carried on alone (conformance/connection.py ``start``/``finish``)."""
+retries carried on alone (conformance/target/connection.py ``start``/``finish``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The client encodings (``conformance.client_encodings``): each escape and order as written by
+"""The client encodings (``conformance.target.encodings``): each escape and order as written by
 hand, every encoding decoded back to the same parameters by ``urllib.parse`` and by the
 reference server's parser, the target sending each one with a signature that still verifies,
 and the bundled reference server accepting a signed import written every way (IKP-T1)."""
@@ -13,7 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import contract
-from conformance.client_encodings import (
+from conformance.exchange import Transport
+from conformance.reference import wire
+from conformance.reference.server import RunningServer, start_server
+from conformance.target import Call, Credentials, Target, TargetConfig
+from conformance.target.encodings import (
     BY_ID,
     CLIENT_ENCODINGS,
     SUITE,
@@ -23,11 +27,7 @@ from conformance.client_encodings import (
     lower_hex,
     ordered,
 )
-from conformance.exchange import Transport
-from conformance.reference import wire
-from conformance.reference.server import RunningServer, start_server
-from conformance.signing import percent_encode
-from conformance.target import Call, Credentials, Target, TargetConfig
+from conformance.target.signing import percent_encode
 from strategies.encodings import openssh_line
 from strategies.keys import rsa_key, rsa_modulus
 

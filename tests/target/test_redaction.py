@@ -11,7 +11,7 @@ import pytest
 from conformance import redaction
 from conformance.exchange import BodyFormat, Exchange, Transport
 from conformance.redaction import REDACTED, Secrets
-from conformance.reproduce import command_for
+from conformance.results.reproduce import command_for
 from conformance.target import Credentials, Tamper, Target, TargetConfig
 
 from .conftest import Received, RecordingServer, Reply

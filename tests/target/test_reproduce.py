@@ -15,7 +15,7 @@ import pytest
 
 from conformance import replay
 from conformance.exchange import BodyFormat, Transport
-from conformance.reproduce import command_for
+from conformance.results.reproduce import command_for
 from conformance.target import Credentials, Tamper, Target, TargetConfig
 
 from .conftest import Received, RecordingServer

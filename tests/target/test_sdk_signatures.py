@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conformance import signing
+from conformance.target import signing
 
 from .conftest import RecordingServer, json_reply
 

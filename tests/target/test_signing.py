@@ -9,7 +9,7 @@ from urllib.parse import unquote
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import signing
+from conformance.target import signing
 
 from .independent import rfc3986, v1_expected_signature
 

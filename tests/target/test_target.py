@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance import contract, oracle, retry, signing
+from conformance import contract, oracle
+from conformance.case import Case, Outcome
 from conformance.exchange import BodyFormat, Transport
 from conformance.target import (
     MAX_RESPONSE_BYTES,
@@ -22,9 +23,10 @@ from conformance.target import (
     list_at,
     parse_body,
     probe_url,
+    retry,
+    signing,
 )
 from conformance.verdict import Status
-from strategies.case import Case, Outcome
 
 from .conftest import Received, RecordingServer, Reply, json_reply
 from .independent import v1_expected_signature, v3_expected_authorization

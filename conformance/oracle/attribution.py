@@ -60,8 +60,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from conformance import contract
+from conformance.case import Case, CasePart, Outcome, OutcomeKind, Validity
 from conformance.exchange import Transport
-from strategies.case import Case, CasePart, Outcome, OutcomeKind, Validity
 
 NAME, KEY, REGION, GROUP = "KeyPairName", "PublicKeyBody", "RegionId", "ResourceGroupId"
 TAGS = "Tag.*"  # stands for every Tag.N.Key / Tag.N.Value parameter

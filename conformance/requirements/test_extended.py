@@ -13,12 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import contract, oracle
+from conformance.case import Case, Outcome, OutcomeKind
 from conformance.exchange import BodyFormat, Transport
-from conformance.marks import requires
-from conformance.suite import Suite, simple_case
+from conformance.runner.marks import requires
+from conformance.runner.suite import Suite, simple_case
 from conformance.target import Tamper
 from strategies import cases
-from strategies.case import Case, Outcome, OutcomeKind
 from strategies.samples import valid_part
 from strategies.tags import Tag, flatten
 

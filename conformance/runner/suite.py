@@ -39,17 +39,17 @@ from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
 from conformance import contract, oracle
-from conformance.client_encodings import SUITE, ClientEncoding
+from conformance.case import Case
 from conformance.exchange import BodyFormat, Exchange, Transport
-from conformance.model import TargetModel
-from conformance.reproduce import command_for
+from conformance.oracle.model import TargetModel
 from conformance.results import RunResults
+from conformance.results.reproduce import command_for
 from conformance.target import Call, Credentials, Target, TargetConfig, list_at
+from conformance.target.encodings import SUITE, ClientEncoding
 from conformance.verdict import Status, Verdict
 from strategies import cases
 from strategies import classes as input_classes
 from strategies.bodies import key_sample
-from strategies.case import Case
 from strategies.cases import combine, region_part
 from strategies.encodings import openssh_line
 from strategies.keys import rsa_key, rsa_modulus

@@ -35,9 +35,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from conformance import contract
-from conformance.reference import errors, keys, latitude, realkeys, structural, tags, wire
-from conformance.reference.actions import Behaviour, Config
-from conformance.reference.faults import (
+from conformance.mutants import latitude, realkeys, structural
+from conformance.mutants.faults import (
     Apply,
     Recast,
     accepted_as_is,
@@ -54,6 +53,8 @@ from conformance.reference.faults import (
     tolerate_tags,
     use_store,
 )
+from conformance.reference import errors, keys, tags, wire
+from conformance.reference.actions import Behaviour, Config
 from conformance.reference.store import KeyPair, KeyPairStore
 
 

@@ -28,9 +28,9 @@ from typing import Any
 
 from conformance import contract
 from conformance.contract import ErrorRow
+from conformance.mutants.faults import Apply, Recast
 from conformance.reference import wire
 from conformance.reference.actions import Behaviour, Config
-from conformance.reference.faults import Apply, Recast
 
 # The signing parameters of V1 (they change on every attempt of one request).
 SIGNING_PARAMETERS = frozenset(

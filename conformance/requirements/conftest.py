@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.suite import Suite
+from conformance.runner.suite import Suite
 
 
 @pytest.fixture(autouse=True)

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance import contract, profiles
+from conformance import contract
 from conformance.results import RESULTS_KEY, RunResults, Verdicts
+from conformance.runner import profiles
 
 if TYPE_CHECKING:
-    from conformance.suite import Suite
+    from conformance.runner.suite import Suite
 
 profiles.register_profiles()
 
@@ -37,7 +38,7 @@ _MARKERS = (
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     # The reporting hooks add options of their own (--baseline), so they must be registered
     # before the command line is parsed.
-    from conformance import reporting
+    from conformance.runner import reporting
 
     if not pluginmanager.has_plugin("ikp_reporting"):
         pluginmanager.register(reporting, "ikp_reporting")
@@ -176,7 +177,7 @@ _SUITE_KEY = pytest.StashKey["Suite"]()
 @pytest.fixture(scope="session")
 def ikp(pytestconfig: pytest.Config, ikp_results: RunResults) -> Iterator[Suite]:
     """The conformance session: target client, state model, results, cleanup."""
-    from conformance.suite import open_suite
+    from conformance.runner.suite import open_suite
 
     ikp_results.meta["suite_ran"] = True
     with open_suite(pytestconfig, ikp_results, prefix=run_prefix(pytestconfig)) as suite:

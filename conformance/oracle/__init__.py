@@ -46,11 +46,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance import attribution, contract, retry
+from conformance import contract
+from conformance.case import Case, Outcome, OutcomeKind
 from conformance.contract import Tier
 from conformance.exchange import ERROR_ROOT, BodyFormat, Exchange, Transport
+from conformance.oracle import attribution
+from conformance.target import retry
 from conformance.verdict import Observation, Status, Verdict
-from strategies.case import Case, Outcome, OutcomeKind
 
 # Requirement IDs this module charges (spelled once here; contract.py is the source).
 T2, T3, T4, T5 = "IKP-T2", "IKP-T3", "IKP-T4", "IKP-T5"

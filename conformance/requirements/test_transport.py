@@ -15,11 +15,11 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from conformance import contract
-from conformance.client_encodings import CLIENT_ENCODINGS
+from conformance.case import Case, Outcome
 from conformance.exchange import BodyFormat, Transport
-from conformance.marks import requires
-from conformance.suite import Suite, another_way
-from strategies.case import Case, Outcome
+from conformance.runner.marks import requires
+from conformance.runner.suite import Suite, another_way
+from conformance.target.encodings import CLIENT_ENCODINGS
 
 WAYS = [
     pytest.param(Transport.GET, BodyFormat.JSON, id="get-json"),

@@ -45,7 +45,7 @@ from enum import StrEnum
 from urllib.parse import quote_plus
 
 from conformance.exchange import Transport
-from conformance.signing import percent_encode
+from conformance.target.signing import percent_encode
 
 
 def form_plus(text: str) -> str:

@@ -7,13 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance import contract
-from conformance.marks import requires
-from conformance.suite import Suite
+from conformance.case import Case
+from conformance.runner.marks import requires
+from conformance.runner.suite import Suite
 from strategies import cases, classes
 from strategies.authorities import CA_KINDS
 from strategies.bodies import PROFILE_FAMILIES, key_sample, profile_keys, valid_keys
 from strategies.broken import BROKEN_FAMILIES, broken_keys
-from strategies.case import Case
 from strategies.encodings import openssh_line, optional_comments
 from strategies.keys import ed25519_keys, rsa_keys
 from strategies.samples import KeySample, Validity

@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from conformance import contract, redaction, retry, signing
-from conformance.client_encodings import SUITE, ClientEncoding
-from conformance.connection import Connections, Pending, Request, Response, SendError
+from conformance import contract, redaction
 from conformance.exchange import BodyFormat, Exchange, ParsedBody, Transport
+from conformance.target import retry, signing
+from conformance.target.connection import Connections, Pending, Request, Response, SendError
+from conformance.target.encodings import SUITE, ClientEncoding
 
 ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"

@@ -4,7 +4,7 @@ Strategies build Cases; the oracle judges a response against ``Case.outcomes``; 
 report prints them. A Case knows why it is valid or invalid (its requirement IDs),
 so the oracle never re-derives that by validating the input again (DESIGN.md). It also
 knows which part of the request exercises which requirement (``Case.parts``), so that a
-wrong answer is charged to the part it contradicts (``conformance/attribution.py``).
+wrong answer is charged to the part it contradicts (``conformance/oracle/attribution.py``).
 
 The outcomes assume a fresh name in a region with room to spare; the state model of
 the suite adjusts them for duplicates and the quota (IKP-N6, IKP-S1).

@@ -41,10 +41,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from conformance import contract
+from conformance.case import Case, Outcome, OutcomeKind
 from conformance.exchange import Exchange
-from conformance.retry import is_retryable
+from conformance.target.retry import is_retryable
 from conformance.verdict import Verdict
-from strategies.case import Case, Outcome, OutcomeKind
 
 N6, N7, S1, S2, S3, X2 = "IKP-N6", "IKP-N7", "IKP-S1", "IKP-S2", "IKP-S3", "IKP-X2"
 QUESTION_CASE_ONLY = f"{N7}: a name differing only in case from an existing one"

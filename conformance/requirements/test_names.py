@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.marks import requires
-from conformance.model import ALREADY_EXISTS
-from conformance.suite import Suite, simple_case
+from conformance.case import Case
+from conformance.oracle.model import ALREADY_EXISTS
+from conformance.runner.marks import requires
+from conformance.runner.suite import Suite, simple_case
 from strategies import cases, classes
-from strategies.case import Case
 from strategies.names import (
     FIRST_CHARACTERS,
     NAME_CHARACTERS,

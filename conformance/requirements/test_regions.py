@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.marks import requires
-from conformance.suite import Suite, simple_case
+from conformance.case import Outcome
+from conformance.runner.marks import requires
+from conformance.runner.suite import Suite, simple_case
 from strategies import cases
-from strategies.case import Outcome
 from strategies.samples import Part, Validity
 
 

@@ -30,14 +30,14 @@ from hypothesis.stateful import (
 )
 
 from conformance import contract, oracle
+from conformance.case import Case
 from conformance.exchange import Exchange
-from conformance.marks import requires
-from conformance.suite import AUTO_CLEANUP_ROOM, EACH_WAY, Suite, fresh_seed, simple_case
+from conformance.runner.marks import requires
+from conformance.runner.suite import AUTO_CLEANUP_ROOM, EACH_WAY, Suite, fresh_seed, simple_case
 from conformance.verdict import Status, Verdict
 from strategies import cases
 from strategies.authorities import authority
 from strategies.bodies import VALID_REQUIREMENTS, SshKey, key_sample
-from strategies.case import Case
 from strategies.certificates import FIELD_BYTES, build_certificate, fields_from_bytes
 from strategies.encodings import openssh_line
 from strategies.keys import DSA_G, DSA_P, DSA_Q, dsa_key, ecdsa_key_from_scalar, rsa_key, rsa_modulus

@@ -7,10 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import contract
-from conformance.marks import requires
-from conformance.suite import Suite, simple_case
+from conformance.case import Outcome
+from conformance.runner.marks import requires
+from conformance.runner.suite import Suite, simple_case
 from strategies import cases
-from strategies.case import Outcome
 from strategies.samples import Part, Validity, valid_part
 from strategies.tags import Tag, flatten, valid_tag_parts
 
