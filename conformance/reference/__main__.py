@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 
 from conformance import contract
-from conformance.reference.process import ACCESS_KEY_ENV
+from conformance.reference.process import ACCESS_KEY_ENV, parent_gone, parent_to_follow
 from conformance.reference.server import start_server
 from conformance.reference.store import StateFileError
 
@@ -106,8 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     print(f"listening on {running.url}", flush=True)
+    parent = parent_to_follow()  # started by a suite run: stop with it (process.py)
     try:
-        while not stop.wait(0.5):
+        while not stop.wait(0.5) and not parent_gone(parent):
             pass
     finally:
         running.close()

@@ -7,6 +7,12 @@ on a free loopback port, hands it the access keys through the environment (never
 command line a process listing shows), waits for its ``listening on URL`` line and returns
 a handle whose ``close()`` stops it. The child has its own session, so a Ctrl-C in the
 terminal reaches the suite (which still sweeps its key pairs) and not the server.
+
+No orphans: the child is told its parent's pid (``PARENT_PID_ENV``) and stops within half a
+second of that parent going away, however it went (SIGTERM from a CI timeout, SIGKILL, a
+crash): an orphan is re-parented, so ``os.getppid()`` no longer gives that pid. Polling the
+parent works on every POSIX system, where Linux's ``PR_SET_PDEATHSIG`` would fire when the
+*thread* that started the child exits, which need not be the end of the run.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from types import TracebackType
 # ``ID:SECRET[,ID:SECRET...]``: access keys the server reads from its environment, like
 # ``--access-key`` but invisible in a process listing.
 ACCESS_KEY_ENV = "IKP_REFERENCE_ACCESS_KEYS"
+# The pid of the process the server must not outlive (set by ``spawn_server``).
+PARENT_PID_ENV = "IKP_REFERENCE_PARENT_PID"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
 _LISTENING = re.compile(r"^listening on (http://\S+)$")
@@ -74,12 +82,24 @@ class ServerProcess:
         self._log.close()
 
 
+def parent_to_follow() -> int | None:
+    """The pid this server must stop with (``PARENT_PID_ENV``), or None when run on its own."""
+    value = os.environ.get(PARENT_PID_ENV, "")
+    return int(value) if value.isdigit() else None
+
+
+def parent_gone(parent: int | None) -> bool:
+    """Whether the process ``parent`` that started this server is gone (never, for None)."""
+    return parent is not None and os.getppid() != parent
+
+
 def spawn_server(
     *, access_keys: Mapping[str, str] | None = None, args: Sequence[str] = (), timeout: float = START_TIMEOUT
 ) -> ServerProcess:
     """Start ``python -m conformance.reference --port 0 *args`` and wait for it to listen."""
     env = dict(os.environ)
     env.pop(ACCESS_KEY_ENV, None)
+    env[PARENT_PID_ENV] = str(os.getpid())
     if access_keys:
         env[ACCESS_KEY_ENV] = ",".join(f"{key_id}:{secret}" for key_id, secret in access_keys.items())
     log = tempfile.NamedTemporaryFile("w+", prefix="ikp-reference-", suffix=".log")  # noqa: SIM115

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -45,3 +49,42 @@ def test_a_child_that_cannot_start_is_reported_with_its_stderr() -> None:
     with pytest.raises(ServerProcessError) as failure:
         spawn_server(args=["--fault", "no-such-fault"], timeout=20)
     assert "did not start" in str(failure.value) and "no-such-fault" in str(failure.value)
+
+
+# A parent that starts the server as the suite does, prints the child's pid, and waits.
+_PARENT = """
+import sys, time
+from conformance.reference.process import spawn_server
+child = spawn_server()
+print(child.process.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie waiting for its reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+def test_the_child_dies_with_its_parent(how: signal.Signals) -> None:
+    """Killing the run that started the bundled server (a CI timeout's SIGTERM, a SIGKILL)
+    leaves no server behind: the child is gone within 5 s (issue 14)."""
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert _alive(child)
+        parent.send_signal(how)
+        parent.wait(5)
+        deadline = time.monotonic() + 5
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(child), f"the reference server {child} outlived its parent ({how.name})"
+    finally:
+        parent.kill()
+        parent.wait()
