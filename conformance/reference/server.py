@@ -404,9 +404,9 @@ def start_server(
     ``resource_groups`` are the groups the server knows (the first is the default for imports
     without ``ResourceGroupId``); ``access_keys`` maps AccessKeyId to secret and turns on
     signature checks; ``state_file`` keeps the key pairs across restarts. ``variant`` picks
-    another legal reading of the Profile points (``variants.VARIANTS``); ``fault`` injects one
-    documented deviation (``faults.FAULTS``), to measure what the suite catches. Unknown names
-    raise ``ValueError``.
+    another legal reading of the Profile points (``conformance.mutants.variants.VARIANTS``);
+    ``fault`` injects one documented deviation (``conformance.mutants.faults.FAULTS``), to
+    measure what the suite catches. Unknown names raise ``ValueError``.
     """
     behaviour = actions.Behaviour()
     if variant is not None:
