@@ -24,7 +24,8 @@ results.json, and prints:
 Runs in parallel (``--jobs``); every run has a timeout and every server is killed. Prints
 figures; asserts nothing. ``run_suite`` and ``start_reference`` are also what
 ``tests/mutation`` and ``tests/suite/test_detects_breakage.py`` use to run the suite (the
-tests narrow each fault's run to the tests named by ``Fault.select``; this script does not).
+tests narrow each fault's run to the tests ``tests/mutation/selection.py`` names for it; this
+script does not).
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """The fault and variant catalogue: deviations injected into the bundled reference server to
-measure what the suite catches (``faults``), and other legal readings of the Profile points it
-must still certify (``variants``, with the lenient ``structural`` and strict ``realkeys`` key
-parsers and the ``latitude`` answers they use). The server loads one by name
-(``--fault``/``--variant``); nothing here knows the suite's tests."""
+measure what the suite catches (``faults``, a package with one module per group of the
+contract), and other legal readings of the Profile points it must still certify
+(``variants``, with the lenient ``structural`` and strict ``realkeys`` key parsers and the
+``latitude`` answers they use). Both are built from ``combinators`` (wrappers of the server's
+``actions.Behaviour``); ``catalogue`` holds the entry type and the look-up by name. The server
+loads one by name (``--fault``/``--variant``); nothing here knows the suite's tests."""

@@ -1,7 +1,7 @@
 """Response-side latitude the contract allows, used by the lenient variant (issue 11).
 
-Each block is an ``Apply`` (``faults.Apply``: Behaviour -> Behaviour) that makes fresh state
-when it is applied, i.e. once per server start:
+Each block is an ``Apply`` (``combinators.Apply``: Behaviour -> Behaviour) that makes fresh
+state when it is applied, i.e. once per server start:
 
 - ``throttling(every)``: every ``every``-th request is answered with a retryable error instead
   (400 ``Throttling.User``, 429 ``Throttling``, 503 ``ServiceUnavailable`` in turn), before any
@@ -28,7 +28,7 @@ from typing import Any
 
 from conformance import contract
 from conformance.contract import ErrorRow
-from conformance.mutants.faults import Apply, Recast
+from conformance.mutants.combinators import Apply, Recast
 from conformance.reference import wire
 from conformance.reference.actions import Behaviour, Config
 

@@ -4,7 +4,7 @@
 the reference server with one reading that differs from ``PROFILE.md``'s, but that the
 contract allows (a Profile point, or an undocumented code where any 4xx is correct). The suite
 must certify every variant as conformant: a variant it fails is a soundness bug in the suite.
-Each is a small override of ``actions.Behaviour``, built from the same blocks as ``faults``.
+Each is a small override of ``actions.Behaviour``, built from the ``combinators`` the faults use.
 
 Two more sit at the extremes (issue 11), each composed from the single-point variants and a few
 blocks of their own, every Profile point read one way at once:
@@ -36,15 +36,14 @@ from dataclasses import dataclass
 
 from conformance import contract
 from conformance.mutants import latitude, realkeys, structural
-from conformance.mutants.faults import (
+from conformance.mutants.catalogue import listing, named
+from conformance.mutants.combinators import (
     Apply,
     Recast,
     accepted_as_is,
     chain_errors,
     key_rule,
-    listing,
     name_rule,
-    named,
     on_malformed,
     one_line,
     prepare,

@@ -41,8 +41,9 @@ def _admit_all(action: str | None, params: Mapping[str, str]) -> None:
 @dataclass(frozen=True)
 class Behaviour:
     """The rule functions and hook points the server consults. The defaults ARE the clean
-    server; ``faults.py`` (deliberate deviations) and ``variants.py`` (other legal readings of
-    Profile points) replace single fields at start-up, so the clean code path has no flags."""
+    server; ``conformance.mutants`` (``faults``: deliberate deviations; ``variants``: other legal
+    readings of Profile points) replace single fields at start-up, so the clean code path has
+    no flags."""
 
     check_name: Callable[[str], str] = names.check_name
     parse_key: Callable[[str], keys.PublicKey] = keys.parse_public_key

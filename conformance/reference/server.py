@@ -1,11 +1,12 @@
-"""The HTTP side of the reference server: transport, dispatch, and the Python API.
+"""The HTTP side of the reference server: connections, framing, and the Python API.
 
-Owns the RPC transport (IKP-T1): GET and POST on ``/``, parameters in the query string, in an
-``application/x-www-form-urlencoded`` body or split between them, V3 requests with
-``x-acs-action``/``x-acs-version`` headers; HTTP/1.1 keep-alive with every response written
-in ONE send (headers and body together; separate writes cost ~40 ms per response through
-delayed ACKs); socket timeouts for idle and slow clients; a 4xx with a proper error body for
-every client mistake (bad methods, bad encodings, oversized bodies or headers).
+Owns the HTTP of the RPC transport (IKP-T1): GET and POST, the request line, headers and body
+read within bounds (Content-Length or chunked), HTTP/1.1 keep-alive with every response
+written in ONE send (headers and body together; separate writes cost ~40 ms per response
+through delayed ACKs); socket timeouts for idle and slow clients, and a reaper for requests
+that trickle in; a 4xx with a proper error body for every client mistake (bad methods, bad
+framing, oversized bodies or headers). What a request asks for (its parameters, action,
+version, signature, format) is read by ``dispatch``.
 
 Python API (the pytest plugin's): ``start_server(...) -> RunningServer``.
 """
@@ -25,14 +26,13 @@ from types import TracebackType
 from typing import Any
 
 from conformance import contract
-from conformance.reference import actions, auth, errors, wire
+from conformance.reference import actions, auth, dispatch, errors, wire
 from conformance.reference.store import KeyPairStore
 
 log = logging.getLogger("conformance.reference")
 
 MAX_REQUEST_LINE = 65536
 CLIENT_TIMEOUT_SECONDS = 15.0
-_FORM = "application/x-www-form-urlencoded"
 _REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -228,17 +228,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         method = self.command
-        target = self.path
-        for scheme in ("http://", "https://"):  # absolute-form request target
-            if target.lower().startswith(scheme):
-                slash = target.find("/", len(scheme))
-                target = target[slash:] if slash >= 0 else "/"
-        target = target.split("#", 1)[0]
-        path, _, query_text = target.partition("?")
-        query_raw = query_text.encode("latin-1", "replace")
-        accept = self.headers.get("Accept")
         default_format = self.server.config.behaviour.default_format
-        self._format = wire.sniff_format(query_raw, b"", accept, default_format)
+        request = dispatch.Request(method, self.path, self.headers, default_format)
+        self._format = request.format
         if method not in ("GET", "POST"):
             # The body (if any) is not read: close so the stream never desynchronises.
             self._send_error(errors.UnsupportedHttpMethod(), close=True)
@@ -249,54 +241,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(exc, close=True)
             return
         try:
-            self._format = wire.sniff_format(query_raw, body, accept, default_format)
-            status, payload, content_type = self._answer(method, path, query_raw, body, accept)
+            status, payload, content_type = dispatch.answer(
+                request, body, self.server.config, self.server.verifier, self._request_id
+            )
         except errors.ApiError as exc:
+            self._format = request.format
             self._send_error(exc)
             return
         except Exception:  # a bug in the server, never a client mistake
             log.exception("internal error answering %r", self.requestline)
+            self._format = request.format
             self._send_error(errors.InternalError())
             return
+        self._format = request.format
         self._send(status, content_type, payload, close=False)
-
-    def _answer(
-        self, method: str, path: str, query_raw: bytes, body: bytes, accept: str | None
-    ) -> tuple[int, bytes, str]:
-        rules = self.server.config.behaviour
-        query = wire.parse_params(query_raw)
-        params = dict(query)
-        content_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
-        if body and content_type in ("", _FORM) and rules.form_body:
-            wire.parse_params(body, into=params)
-        self._format = wire.choose_format(params, accept, rules.default_format)
-        if path not in ("", "/"):
-            raise errors.ActionNotFound()
-        from_headers = rules.header_action
-        action = params.get("Action") or (self.headers.get("x-acs-action") if from_headers else None)
-        rules.admit(action, params)  # e.g. throttling, before any other check (variants)
-        self.server.verifier.verify(
-            auth.SignedRequest(
-                method=method,
-                path=path or "/",
-                query=query,
-                params=params,
-                headers=list(self.headers.items()),
-                body=body,
-            )
-        )
-        handler = rules.action(action) if action else None
-        if not action or handler is None:
-            raise errors.ActionNotFound()
-        version = params.get("Version") or (self.headers.get("x-acs-version") if from_headers else None)
-        if not version:
-            raise errors.MissingParameter("Version")
-        if version != contract.API_VERSION:
-            raise errors.InvalidVersion()
-        result = handler(params, self.server.config)
-        response = {"RequestId": self._request_id, **result}
-        payload, response_type = rules.render(action + "Response", response, self._format)
-        return 200, payload, response_type
 
 
 class ReferenceHTTPServer(ThreadingHTTPServer):
@@ -446,9 +404,9 @@ def start_server(
     ``resource_groups`` are the groups the server knows (the first is the default for imports
     without ``ResourceGroupId``); ``access_keys`` maps AccessKeyId to secret and turns on
     signature checks; ``state_file`` keeps the key pairs across restarts. ``variant`` picks
-    another legal reading of the Profile points (``variants.VARIANTS``); ``fault`` injects one
-    documented deviation (``faults.FAULTS``), to measure what the suite catches. Unknown names
-    raise ``ValueError``.
+    another legal reading of the Profile points (``conformance.mutants.variants.VARIANTS``);
+    ``fault`` injects one documented deviation (``conformance.mutants.faults.FAULTS``), to
+    measure what the suite catches. Unknown names raise ``ValueError``.
     """
     behaviour = actions.Behaviour()
     if variant is not None:

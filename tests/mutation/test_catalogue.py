@@ -1,5 +1,6 @@
 """The fault and variant catalogues themselves: names, requirement IDs, coverage of CONTRACT.md,
-the command line, and that the clean server is untouched by the hook points."""
+the command line, and that the clean server is untouched by the hook points; and the test
+selection of each fault (``selection.py``): one for every fault, each naming real suite tests."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import conformance.requirements
 from conformance import contract
 from conformance.mutants.faults import FAULT_LIST, FAULTS, Fault, apply_fault
 from conformance.mutants.variants import (
@@ -22,12 +24,14 @@ from conformance.mutants.variants import (
 )
 from conformance.reference import actions, start_server
 
+from .selection import SELECTION
+
 CHECKED_TIERS = (contract.Tier.CORE, contract.Tier.EXTENDED)
 
 
 ISSUE_12_FIRST = "name-trailing-newline-accepted"  # the first fault written from the contract's text
 KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-SUITE = Path(__file__).resolve().parents[2] / "conformance"
+SUITE = Path(conformance.requirements.__file__).resolve().parent  # the suite's test modules
 
 
 def _suite_test_names() -> set[str]:
@@ -51,17 +55,30 @@ def test_issue_12_added_at_least_32_faults_after_the_first_40() -> None:
 
 
 @pytest.mark.parametrize("fault", FAULT_LIST, ids=[f.name for f in FAULT_LIST])
-def test_each_fault_is_named_described_and_selects_real_tests(fault: Fault) -> None:
+def test_each_fault_is_named_and_described(fault: Fault) -> None:
     assert KEBAB.fullmatch(fault.name), fault.name
     assert fault.breaks and len(set(fault.breaks)) == len(fault.breaks)
     for req in fault.breaks:
         contract.requirement(req)
     assert fault.description and "\n" not in fault.description
-    words = [w for w in re.split(r"\s+|[()]", fault.select) if w and w not in ("or", "and", "not")]
+
+
+def test_every_fault_has_a_selection_and_every_selection_a_fault() -> None:
+    assert set(FAULTS) - set(SELECTION) == set(), "faults without a test selection"
+    assert set(SELECTION) - set(FAULTS) == set(), "selections of no fault"
+
+
+def test_the_suite_has_test_functions_to_select() -> None:
+    assert len(_suite_test_names()) >= 20, SUITE
+
+
+@pytest.mark.parametrize("name", list(SELECTION))
+def test_each_selection_names_real_tests(name: str) -> None:
+    words = [w for w in re.split(r"\s+|[()]", SELECTION[name]) if w and w not in ("or", "and", "not")]
     tests = _suite_test_names()
-    assert words, fault.name
+    assert words, name
     for word in words:  # a -k word selects tests whose name contains it
-        assert any(word in test for test in tests), (fault.name, word)
+        assert any(word in test for test in tests), (name, word)
 
 
 def test_faults_cover_every_core_and_extended_requirement() -> None:

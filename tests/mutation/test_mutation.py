@@ -1,7 +1,7 @@
 """The suite's power, shown by real suite runs (issue 7): every fault of the reference server's
 catalogue is caught, and every legal variant is certified conformant.
 
-Each fault's run narrows the suite to the conformance tests its ``Fault.select`` names, stops
+Each fault's run narrows the suite to the conformance tests ``selection.SELECTION`` names, stops
 at the first failure (``-x``) and does not shrink it (profile ``detect``), to keep CI short;
 ``benchmarks/mutation.py`` runs the WHOLE suite against each fault (quick profile) and prints
 the figures. Each single-point variant runs the whole suite once:
@@ -21,6 +21,7 @@ from conformance.mutants.faults import FAULT_LIST, Fault
 from conformance.mutants.variants import SINGLE_VARIANTS, Variant
 
 from .bench import load
+from .selection import SELECTION
 
 mutation = load()
 
@@ -44,7 +45,7 @@ def _run(
 
 @pytest.mark.parametrize("fault", FAULT_LIST, ids=[f.name for f in FAULT_LIST])
 def test_fault_is_caught_by_the_requirement_it_breaks(tmp_path: Path, fault: Fault) -> None:
-    results = _run(tmp_path, fault=fault.name, select=fault.select)
+    results = _run(tmp_path, fault=fault.name, select=SELECTION[fault.name])
     failed = mutation.failed_requirements(results)
     summary = f"{fault.name}: verdict {results['verdict']}, FAIL {failed}\n{results['_stdout'][-3000:]}"
     assert results["verdict"] == mutation.NOT_CONFORMANT, summary
