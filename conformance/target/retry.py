@@ -1,7 +1,7 @@
 """The retry rule: which answers mean "try again later", how often, and how long to wait.
 
 This module is the one home of that rule (requirements.md, "What the suite itself promises"):
-the target client (``target.py``) retries with it, the oracle turns what is still retryable
+the target client (``client.py``) retries with it, the oracle turns what is still retryable
 after the last attempt into ERROR with it, and the state model knows from it that such an
 answer stored nothing.
 
