@@ -225,10 +225,10 @@ class Target:
     def _settle(self, job: _Job, built: Built, result: Response | SendError) -> Exchange | None:
         """The Exchange of an attempt's result, or None (after the backoff) when another
         attempt is due: a request that surely never left, or a throttling answer."""
-        max_attempts = 1 + self.config.retries
+        more = retry.another_attempt(job.attempts, self.config.retries)
         common = (job.action, job.transport, job.body_format, built, job.secrets, job.business, job.tamper)
         if isinstance(result, SendError):
-            if result.retryable and job.attempts < max_attempts:
+            if result.retryable and more:
                 self._backoff(job.attempts)
                 return None
             message = str(result)
@@ -244,7 +244,7 @@ class Target:
         code = parsed.fields.get("Code", "")
         transport_error = None
         if retry.is_retryable(job.action, status, parsed):
-            if job.attempts < max_attempts:
+            if more:
                 self._backoff(job.attempts, result.headers)
                 return None
             transport_error = (
