@@ -8,6 +8,7 @@ the bundled reference server as a child process); the loop starts the same serve
 way (``spawn_server``, without signature checks: the loop signs nothing), and sends valid
 ImportKeyPair requests (RSA-1024, no tags) with fresh names over one keep-alive session.
 ``--runs N`` repeats both and prints each pair, since a shared machine's speed drifts.
+``requests`` comes with the ``dev`` extra: the suite's own client does not use it.
 """
 
 from __future__ import annotations

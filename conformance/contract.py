@@ -200,9 +200,6 @@ SIGNATURE_ERROR_CODES = frozenset(
     )
 )
 
-# Codes the suite treats as "try again later", never as a verdict (requirements.md, suite promises).
-RETRYABLE_CODE_PREFIXES = ("Throttling", "ServiceUnavailable")
-
 IMPORT_ERROR_TABLE = (
     INVALID_KEY_PAIR_NAME,
     QUOTA_EXCEEDED,

@@ -3,7 +3,7 @@
 This module owns the *text* of a request: how each name and value is escaped (``%20`` or
 ``+`` for a space, upper- or lower-case hex), in which order the pairs come, and whether the
 common parameters stay in the query or travel in the form body with the rest. It does not
-decide what is sent (``target.py`` does) nor what is signed: a V1 signature is computed over
+decide what is sent (``request.py`` does) nor what is signed: a V1 signature is computed over
 the decoded parameters with the canonical RFC 3986 encoding, and a V3 signature over the
 canonical query and the body hash, whatever the wire encoding (``signing.py``). A server
 must decode every one of these ways back to the same parameters.

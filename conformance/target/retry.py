@@ -1,7 +1,7 @@
 """The retry rule: which answers mean "try again later", how often, and how long to wait.
 
 This module is the one home of that rule (requirements.md, "What the suite itself promises"):
-the target client (``target.py``) retries with it, the oracle turns what is still retryable
+the target client (``client.py``) retries with it, the oracle turns what is still retryable
 after the last attempt into ERROR with it, and the state model knows from it that such an
 answer stored nothing.
 
@@ -10,7 +10,11 @@ answer stored nothing.
   (``Throttling``, ``Throttling.User``, ``Rejected.Throttling``, ...) or is
   ``ServiceUnavailable``, whatever its HTTP status: real ECS answers 400, 403, 429 and 503
   (as observed on real ECS, and what Terraform's provider retries).
-- It is retried a bounded number of times (``TargetConfig.retries``), never forever.
+- A request that surely never reached the target (``connection.SendError.retryable``: it could
+  not connect) is sent again too; no other failure is (a request that timed out after it
+  was sent may have been acted on).
+- Either is retried a bounded number of times (``TargetConfig.retries`` extra attempts,
+  ``another_attempt``), never forever.
 - The wait before attempt ``n + 1`` is ``backoff * 2**(n - 1)``, or the target's own
   ``x-acs-retry-after`` when that is a positive integer (milliseconds, as tea-openapi and
   darabonba read it), both capped at ``MAX_WAIT`` seconds.
@@ -44,6 +48,12 @@ def is_retryable(action: str, status: int | None, parsed: ParsedBody) -> bool:
     if not is_error_answer(action, status, parsed):
         return False
     return is_retryable_code(parsed.fields.get("Code"))
+
+
+def another_attempt(attempts: int, retries: int) -> bool:
+    """True when a request tried ``attempts`` times may be tried again: ``retries`` counts
+    the extra attempts after the first one."""
+    return attempts < 1 + retries
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
