@@ -139,7 +139,7 @@ def _replace_all(text: str, hidden: Iterable[str]) -> str:
 
 def hide_values(text: str, values: Iterable[str]) -> str:
     """``text`` with every spelling (``_spellings``) of each of ``values`` replaced by ``REDACTED``."""
-    hidden = set()
+    hidden: set[str] = set()
     for value in values:
         if value:
             hidden |= _spellings(value)
