@@ -19,7 +19,6 @@ import os
 import random
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import threading
@@ -31,24 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from conformance import contract  # noqa: E402
+from strategies.sshwire import mpint, string  # noqa: E402
 
 REGIONS = contract.KNOWN_REGIONS
 QUOTA = contract.KEY_PAIRS_PER_REGION
 CAPACITY = QUOTA * len(REGIONS)
 
 
-def _ssh_string(data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + data
-
-
-def _mpint(value: int) -> bytes:
-    return _ssh_string(value.to_bytes(value.bit_length() // 8 + 1, "big"))
-
-
 def rsa_public_key(bits: int = 2048, seed: int = 1) -> str:
     """A structurally valid ssh-rsa line from a random odd modulus (no prime generation)."""
     n = random.Random(seed).getrandbits(bits) | (1 << (bits - 1)) | 1
-    blob = _ssh_string(b"ssh-rsa") + _mpint(65537) + _mpint(n)
+    blob = string(b"ssh-rsa") + mpint(65537) + mpint(n)
     return "ssh-rsa " + base64.b64encode(blob).decode() + " bench"
 
 

@@ -10,6 +10,10 @@ report and the terminal can never show a credential:
 - any occurrence of the AccessKeySecret or the SecurityToken in any string (also in their
   percent-encoded, doubly percent-encoded, form-encoded and JSON-escaped spellings, which is how
   they appear inside a server's echoed string-to-sign) is replaced by ``REDACTED``.
+
+The reports' defense in depth (``reports/redact.py``) scrubs what merely *looks* like a
+secret; it takes the marker, the mask and the spellings of a known value (``hide_values``)
+from here.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
+from urllib.parse import quote_plus
 
-from conformance.target.signing import encode_pairs, percent_encode
+from conformance.target.signing import percent_encode
 
 REDACTED = "REDACTED"
 MASK = "****"
@@ -112,14 +116,34 @@ def _spellings_of(values: tuple[str | None, ...]) -> frozenset[str]:
     return frozenset(out)
 
 
+def _longest_first(spellings: Iterable[str]) -> tuple[str, ...]:
+    """Spellings in replacement order: longest first, so a longer spelling is replaced whole."""
+    return tuple(sorted(spellings, key=len, reverse=True))
+
+
 def _hidden_spellings(secrets: Secrets) -> tuple[str, ...]:
-    """Every spelling to hide, longest first (so a longer spelling is replaced whole). The
-    signatures change with every request; the session's own secrets do not."""
+    """Every spelling to hide, longest first. The signatures change with every request; the
+    session's own secrets do not."""
     hidden = set(_spellings_of((secrets.access_key_secret, secrets.security_token)))
     for signature in secrets.signatures:
         if signature:
             hidden |= _spellings(signature)
-    return tuple(sorted(hidden, key=len, reverse=True))
+    return _longest_first(hidden)
+
+
+def _replace_all(text: str, hidden: Iterable[str]) -> str:
+    for spelling in hidden:
+        text = text.replace(spelling, REDACTED)
+    return text
+
+
+def hide_values(text: str, values: Iterable[str]) -> str:
+    """``text`` with every spelling (``_spellings``) of each of ``values`` replaced by ``REDACTED``."""
+    hidden: set[str] = set()
+    for value in values:
+        if value:
+            hidden |= _spellings(value)
+    return _replace_all(text, _longest_first(hidden))
 
 
 def _needles(secrets: Secrets) -> tuple[str, ...]:
@@ -144,8 +168,7 @@ def redact_text(text: str, secrets: Secrets = NO_SECRETS) -> str:
     values, the Authorization ``Credential=`` id, and long AccessKeyIds."""
     if not text:
         return text
-    for hidden in secrets._hidden():
-        text = text.replace(hidden, REDACTED)
+    text = _replace_all(text, secrets._hidden())
     # Each pattern needs its literal marker; most strings have none, so skip the regex.
     for marker, pattern in zip(_TEXT_MARKERS, _TEXT_PATTERNS, strict=True):
         if marker in text:
@@ -191,11 +214,6 @@ def redact_params(params: Mapping[str, str], secrets: Secrets = NO_SECRETS) -> d
     return dict(redact_param(name, value, secrets) for name, value in params.items())
 
 
-def redact_authorization(value: str, secrets: Secrets = NO_SECRETS) -> str:
-    """``ACS3-HMAC-SHA256 Credential=<masked>,SignedHeaders=...,Signature=REDACTED``."""
-    return redact_text(value, secrets)
-
-
 def redact_headers(headers: Mapping[str, str], secrets: Secrets = NO_SECRETS) -> dict[str, str]:
     """Request or response headers: token headers removed, Authorization's signature removed."""
     scanned = (t for k, v in headers.items() if k.lower() not in _HEADERS_BY_NAME for t in (k, v))
@@ -209,37 +227,12 @@ def redact_headers(headers: Mapping[str, str], secrets: Secrets = NO_SECRETS) ->
         if lower in SECRET_HEADERS:
             out[name] = REDACTED
         elif lower == "authorization":
-            out[name] = redact_authorization(value, secrets)
+            out[name] = redact_text(value, secrets)  # Credential= masked, Signature= removed
             if "Signature=" not in out[name]:  # an unknown scheme: keep nothing
                 out[name] = REDACTED
         else:
             out[name] = redact_text(value, secrets)
     return out
-
-
-def redact_query_string(query: str, secrets: Secrets = NO_SECRETS) -> str:
-    """An encoded ``k=v&...`` string (a URL query or a form body), re-encoded after redaction."""
-    if not query:
-        return query
-    pairs = parse_qsl(query, keep_blank_values=True)
-    if not pairs or encode_pairs(dict(pairs)) != query:
-        # Not something this client wrote (or not a pair list): treat as plain text.
-        return redact_text(query, secrets)
-    return encode_pairs(redact_params(dict(pairs), secrets))
-
-
-def redact_url(url: str, secrets: Secrets = NO_SECRETS) -> str:
-    """A URL with its query parameters redacted like ``redact_params``."""
-    parts = urlsplit(url)
-    query = redact_query_string(parts.query, secrets)
-    return redact_text(urlunsplit(parts._replace(query=query)), secrets)
-
-
-def redact_body(body: str, secrets: Secrets = NO_SECRETS, *, form: bool = False) -> str:
-    """A request or response body; ``form`` bodies are redacted parameter by parameter."""
-    if form:
-        return redact_query_string(body, secrets)
-    return redact_text(body, secrets)
 
 
 def _strings(document: Any) -> Iterator[str]:
@@ -277,9 +270,3 @@ def _redact_document(document: Any, secrets: Secrets) -> Any:
 def with_signatures(secrets: Secrets, *signatures: str) -> Secrets:
     """``secrets`` plus the signature values of one request."""
     return replace(secrets, signatures=secrets.signatures + tuple(s for s in signatures if s))
-
-
-def leaks(texts: Iterable[str], secrets: Secrets) -> list[str]:
-    """The texts in which a raw secret or token (any spelling) still appears; for tests and asserts."""
-    hidden = secrets._hidden()
-    return [t for t in texts if any(h in t for h in hidden)]

@@ -3,7 +3,8 @@
 A baseline lets a known-imperfect target gate on *changes*: a requirement that FAILed in the
 baseline and still FAILs is *known*; a requirement that now FAILs (or ERRORs) and did not
 before is a *regression*. The baseline never changes the verdict: a run with a FAIL stays
-"not conformant" whatever the baseline says; it only decides the exit status.
+"not conformant" whatever the baseline says; it only decides the exit status (by the rule of
+``conformance/results/gate.py``).
 """
 
 from __future__ import annotations
@@ -29,14 +30,6 @@ class BaselineDiff:
     regressions: list[str] = field(default_factory=list)  # newly FAIL/ERROR, or a PASS lost
     fixed: list[str] = field(default_factory=list)  # FAIL/ERROR then, better now
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (then, now)
-
-    @property
-    def has_regressions(self) -> bool:
-        return bool(self.regressions)
-
-    def exit_status(self) -> int:
-        """0 when nothing regressed, 1 otherwise (pytest's TESTS_FAILED)."""
-        return 1 if self.regressions else 0
 
     def summary(self) -> str:
         if self.regressions:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+import conformance
 from conformance import contract
 from conformance.results import RunResults
 from conformance.verdict import Status
@@ -43,20 +43,13 @@ HTML_BODY_LIMIT = 20_000  # characters of a body shown in report.html; results.j
 STATUS_ORDER = [Status.FAIL, Status.ERROR, Status.UNSUPPORTED, Status.NOT_COVERED, Status.PASS]
 
 
-def _suite_version() -> str:
-    try:
-        return metadata.version("ikp-conformance")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def build_document(results: RunResults, baseline: BaselineDiff | None = None) -> dict[str, Any]:
     """The scrubbed JSON document every output is rendered from (the content of results.json)."""
     doc = results.to_json()
     doc["kind"] = "ImportKeyPairConformanceReport"
     doc["generated"] = datetime.now(UTC).isoformat(timespec="seconds")
     meta = doc["meta"]
-    meta.setdefault("suite_version", _suite_version())
+    meta.setdefault("suite_version", conformance.__version__)
     meta.setdefault("target", None)
     if baseline is not None:
         doc["baseline"] = baseline.to_json()

@@ -55,7 +55,7 @@ from strategies.keys import (
     rsa_modulus,
 )
 from strategies.samples import KeySample, Validity
-from strategies.sshwire import string
+from strategies.sshwire import read_string, read_u32, string
 
 DOC_EXAMPLE_BODY = "ABC1234567"  # ImportKeyPair.md, the PublicKeyBody example
 REQUIREMENTS = ("IKP-K3",)
@@ -165,14 +165,14 @@ def _fixed_check_ints(pem: bytes, check: bytes) -> bytes:
     then the private section, which starts with the check ints."""
     lines = pem.decode().splitlines()
     raw = bytearray(base64.b64decode("".join(lines[1:-1])))
+    data = bytes(raw)
     offset = len(b"openssh-key-v1\0")
     for _ in range(3):  # cipher, kdf, kdf options
-        offset += 4 + int.from_bytes(raw[offset : offset + 4], "big")
-    count = int.from_bytes(raw[offset : offset + 4], "big")
-    offset += 4
+        _, offset = read_string(data, offset)
+    count, offset = read_u32(data, offset)
     for _ in range(count):
-        offset += 4 + int.from_bytes(raw[offset : offset + 4], "big")
-    offset += 4  # the private section's length
+        _, offset = read_string(data, offset)
+    _, offset = read_u32(data, offset)  # the private section's length
     raw[offset : offset + 8] = check + check
     text = base64.b64encode(bytes(raw)).decode()
     width = len(lines[1])

@@ -112,11 +112,6 @@ class Certificate:
         """The certified key's ``cryptography`` object."""
         return self.subject.public_key
 
-    @property
-    def signed_length(self) -> int:
-        """Bytes covered by the CA signature: everything before the ``signature`` field."""
-        return len(self.blob.data) - len(self.blob.fields[-1][1])
-
 
 def build_certificate(
     subject: PlainKey,

@@ -31,7 +31,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from hypothesis import strategies as st
 
-from conformance.contract import DSA_KEY_SIZE, ECDSA_CURVES, PLAIN_KEY_TYPES, RSA_KEY_SIZES
+from conformance.contract import DSA_KEY_SIZE, ECDSA_CURVES, RSA_KEY_SIZES
 from strategies.draws import memoized, pick
 from strategies.sshwire import Field, WireBlob, blob, mpint, string
 
@@ -248,17 +248,6 @@ def ed25519_keys(draw: st.DrawFn) -> PlainKey:
     seed = draw(_seeds)
     private = ed25519.Ed25519PrivateKey.from_private_bytes(expand(seed, 32, b"ed25519"))
     return ed25519_key(private.public_key().public_bytes_raw())
-
-
-@memoized
-def plain_keys(types: tuple[str, ...] = PLAIN_KEY_TYPES) -> st.SearchStrategy[PlainKey]:
-    """Plain keys of the given documented types, in the contract's order (``ssh-rsa`` first).
-
-    Shrinks towards the first type listed and its smallest size."""
-    unknown = set(types) - set(PLAIN_KEY_TYPES)
-    if unknown:
-        raise ValueError(f"not plain documented key types: {sorted(unknown)}")
-    return st.sampled_from(types).flatmap(keys_of_type)
 
 
 @memoized

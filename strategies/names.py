@@ -116,19 +116,11 @@ def draw_valid_name(draw: st.DrawFn, prefix: str = "", max_length: int = NAME_MA
 
 @memoized
 @st.composite
-def valid_names(draw: st.DrawFn, prefix: str = "") -> str:
-    """Valid ``KeyPairName`` strings (IKP-N2..N4) starting with ``prefix``.
+def valid_name_parts(draw: st.DrawFn, prefix: str = "") -> Part:
+    """Valid ``KeyPairName`` parts (IKP-N2..N4) starting with ``prefix``.
 
     Lengths run from max(2, len(prefix) + 1) to 128, both edges drawn often; the rest is drawn
     from the whole allowed alphabet. Shrinks towards the shortest name (two characters without a prefix)."""
-    _check_prefix(prefix)
-    return draw_valid_name(draw, prefix)
-
-
-@memoized
-@st.composite
-def valid_name_parts(draw: st.DrawFn, prefix: str = "") -> Part:
-    """Valid names as request parts. Shrinks like ``valid_names``."""
     _check_prefix(prefix)
     return valid_name_part(draw_valid_name(draw, prefix), prefix)
 

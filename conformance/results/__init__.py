@@ -21,7 +21,7 @@ from typing import Any
 from conformance import contract
 from conformance.contract import Tier
 from conformance.exchange import Exchange
-from conformance.verdict import Status, Verdict, worst
+from conformance.verdict import Status, Verdict
 from strategies import classes as input_classes
 
 SCHEMA_VERSION = 1
@@ -223,9 +223,6 @@ class RunResults:
         if all(s is Status.PASS for s in core):
             return Verdicts.CONFORMANT
         return Verdicts.INCOMPLETE
-
-    def overall(self) -> Status:
-        return worst([r.status for r in self.requirements.values()])
 
     # -- serialisation and merging (pytest-xdist) ---------------------------------------------
     def to_json(self) -> dict[str, Any]:

@@ -14,13 +14,13 @@ import datetime as _dt
 import os
 import secrets
 from collections.abc import Iterator
-from importlib import metadata
 from typing import TYPE_CHECKING
 
 import pytest
 
+import conformance
 from conformance import contract
-from conformance.results import RESULTS_KEY, RunResults, Verdicts
+from conformance.results import RESULTS_KEY, RunResults
 from conformance.runner import profiles
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
     results = RunResults()
     results.meta.update(
         {
-            "suite_version": suite_version(),
+            "suite_version": conformance.__version__,
             "target": config.getoption("target") or "bundled reference server",
             "regions": [config.getoption("region"), config.getoption("other_region")],
             "seed": _seed_text(config),
@@ -115,14 +115,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     problem = probe_url(url)
     if problem:
         pytest.exit(f"ikp: {problem}", returncode=pytest.ExitCode.USAGE_ERROR)
-
-
-def suite_version() -> str:
-    """The installed distribution's version (or ``unknown`` when run from a bare checkout)."""
-    try:
-        return metadata.version("ikp-conformance")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _choose_seed(config: pytest.Config) -> None:
@@ -195,21 +187,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.get_closest_marker("quota") is not None)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
-    """The coverage gate: a suite run exits 0 only when the verdict is *conformant* (every
-    Core requirement exercised and passed). With ``--baseline`` the baseline decides."""
-    config = session.config
-    results = config.stash.get(RESULTS_KEY, None)
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stamp the end of the run (the outputs and the exit-status gate, ``results/gate.py``,
+    follow in ``reporting.py``)."""
+    results = session.config.stash.get(RESULTS_KEY, None)
     if results is not None:
         results.meta["finished"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-    yield
-    if results is None or not results.meta.get("suite_ran") or hasattr(config, "workerinput"):
-        return
-    if config.getoption("baseline", default=None):
-        return
-    if session.exitstatus == pytest.ExitCode.OK and results.verdict() != Verdicts.CONFORMANT:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(trylast=True)

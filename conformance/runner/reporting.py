@@ -3,7 +3,8 @@
 The main plugin (``plugin.py``) owns the ``RunResults`` in ``config.stash[RESULTS_KEY]`` and
 registers this module as ``ikp_reporting``. Here:
 
-- ``--baseline FILE``: gate on changes from a kept results.json (exit status only; the
+- the exit status, once the outputs are written (the rule is ``conformance/results/gate.py``:
+  the verdict, or with ``--baseline FILE`` the regressions from a kept results.json; the
   verdict is never softened);
 - under pytest-xdist, each worker ships its results to the controller, which merges them;
 - on the controller (or without xdist), once a conformance test ran (``meta["suite_ran"]``),
@@ -24,7 +25,7 @@ from typing import Any
 import pytest
 
 from conformance import contract
-from conformance.results import RESULTS_KEY, RunResults, Verdicts
+from conformance.results import RESULTS_KEY, RunResults, Verdicts, gate
 from conformance.verdict import Status, Verdict
 from reports import render
 
@@ -175,13 +176,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         config.stash[_WRITE_ERROR] = f"could not write the reports to {report_dir}: {exc}"
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
         return
+    # The exit status only: the verdict written above is untouched (results/gate.py).
+    other: list[str] = []
     if diff is not None and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        # The baseline decides the exit status only; the verdict written above is untouched.
-        # It covers requirements: a failed test that names none still fails the run.
         other = _failed_outside_requirements(config)
         config.stash[_OTHER_FAILURES] = other
-        bad = diff.regressions or other
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED if bad else pytest.ExitCode.OK
+    session.exitstatus = gate.exit_status(
+        session.exitstatus,
+        results.verdict(),
+        regressions=None if diff is None else diff.regressions,
+        unmarked_failures=other,
+    )
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

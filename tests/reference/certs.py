@@ -1,4 +1,5 @@
-"""A small hand encoder for OpenSSH certificates, used only by these tests.
+"""A small hand encoder for OpenSSH certificates, used only by these tests (the bytes are
+``strategies/sshwire.py``'s, the judge side's codec, never the reference server's own).
 
 v00 follows PROTOCOL.certkeys rev 1.3 (spec/ssh-keys.md section 1.4): type, key fields,
 uint32 type, key id, principals, valid after, valid before, constraints, nonce, reserved,
@@ -10,36 +11,17 @@ from __future__ import annotations
 
 import base64
 import os
-import struct
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from strategies.sshwire import mpint, read_string, string, u32, u64
+
 CaKey = rsa.RSAPrivateKey | dsa.DSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 _EC_NAMES = {"secp256r1": "nistp256", "secp384r1": "nistp384", "secp521r1": "nistp521"}
 _EC_HASH = {"nistp256": hashes.SHA256, "nistp384": hashes.SHA384, "nistp521": hashes.SHA512}
-
-
-def string(data: bytes | str) -> bytes:
-    if isinstance(data, str):
-        data = data.encode()
-    return struct.pack(">I", len(data)) + data
-
-
-def mpint(value: int) -> bytes:
-    if value == 0:
-        return string(b"")
-    return string(value.to_bytes(value.bit_length() // 8 + 1, "big"))
-
-
-def u32(value: int) -> bytes:
-    return struct.pack(">I", value)
-
-
-def u64(value: int) -> bytes:
-    return struct.pack(">Q", value)
 
 
 def key_fields(public_key: object) -> tuple[str, bytes]:
@@ -142,5 +124,5 @@ def v01_certificate(subject: object, ca: CaKey, *, type_name: str | None = None,
 
 def line(blob: bytes, comment: str = "cert") -> str:
     """The OpenSSH one-line text of a blob (its own type name first)."""
-    (length,) = struct.unpack(">I", blob[:4])
-    return f"{blob[4 : 4 + length].decode()} {base64.b64encode(blob).decode()} {comment}"
+    type_name, _ = read_string(blob)
+    return f"{type_name.decode()} {base64.b64encode(blob).decode()} {comment}"

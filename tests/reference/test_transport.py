@@ -293,40 +293,30 @@ def test_keep_alive_serves_many_requests_on_one_connection(server: RunningServer
 
 
 def test_idle_client_is_disconnected(server: RunningServer) -> None:
-    """The fixture's client timeout is 2 s: a silent client is dropped, not held forever."""
+    """The fixture's client timeout is 2 s: a silent client is dropped, not held forever (the
+    socket's own 10 s timeout would raise instead; how long it takes: bench_timeouts.py)."""
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
-        started = time.monotonic()
         sock.sendall(b"GET /?Action=Desc")  # a partial request line, then silence
         assert sock.recv(1024) == b""
-        assert time.monotonic() - started < 9
     assert call(server.url, {"Action": contract.ACTION_DESCRIBE, "RegionId": REGION}).status == 200
 
 
 def test_trickling_client_is_cut_off(server: RunningServer) -> None:
     """A client sending one byte a second never times out a single read, but the whole request
-    is bounded (slowloris): the fixture's 2 s client timeout gives a 4 s request deadline."""
+    is bounded (slowloris): the fixture's 2 s client timeout gives a 4 s request deadline, so
+    the server hangs up long before the 31 s the line takes at this pace (how long it takes:
+    bench_timeouts.py)."""
+    line = b"GET /?Action=DescribeKeyPairs&RegionId=cn-hangzhou HTTP/1.1\r\n"
     with socket.create_connection((server.host, server.port), timeout=20) as sock:
-        started = time.monotonic()
-        closed = False
-        for byte in b"GET /?Action=DescribeKeyPairs&RegionId=cn-hangzhou HTTP/1.1\r\n":
+        sent = 0
+        for byte in line:
             try:
                 sock.sendall(bytes([byte]))
             except OSError:
-                closed = True
-                break
+                break  # the server hung up
+            sent += 1
             time.sleep(0.5)
-            if time.monotonic() - started > 15:
-                break
-        if not closed:
-            sock.settimeout(5)
-            try:
-                closed = sock.recv(1024) == b""
-            except TimeoutError:
-                closed = False
-            except OSError:
-                closed = True
-        assert closed
-        assert time.monotonic() - started < 15
+        assert sent < len(line)
     assert call(server.url, {"Action": contract.ACTION_DESCRIBE, "RegionId": REGION}).status == 200
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from report_samples import fill
 
-from conformance.results import RunResults
+from conformance.results import RunResults, gate
 from conformance.verdict import Status, Verdict
 from reports.baseline import compare_baseline, load_baseline
 from reports.render import terminal_lines, write_outputs
@@ -28,7 +28,9 @@ def test_known_failure_is_not_a_regression(sample_results: RunResults, tmp_path:
     baseline = fill(RunResults()).to_json()
     diff = compare_baseline(sample_results, baseline)
     assert "IKP-N3" in diff.known and "IKP-T5" in diff.known
-    assert diff.regressions == [] and diff.exit_status() == 0
+    assert diff.regressions == []
+    failed = pytest.ExitCode.TESTS_FAILED
+    assert gate.exit_status(failed, sample_results.verdict(), regressions=diff.regressions) == 0
     assert diff.summary() == "no regressions from baseline"
     # ...and the verdict stays "not conformant" in every output
     paths = write_outputs(sample_results, tmp_path, baseline=diff)
@@ -45,7 +47,7 @@ def test_pass_to_fail_is_a_regression(sample_results: RunResults) -> None:
     diff = compare_baseline(sample_results, _with_n3_passing().to_json(), "kept.json")
     assert diff.regressions == ["IKP-N3"]
     assert diff.changes["IKP-N3"] == ("PASS", "FAIL")
-    assert diff.exit_status() == 1
+    assert gate.exit_status(pytest.ExitCode.OK, sample_results.verdict(), regressions=diff.regressions) == 1
     assert diff.summary() == "1 regression(s) from baseline: IKP-N3"
 
 

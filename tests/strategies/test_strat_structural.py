@@ -26,15 +26,14 @@ from conformance.contract import DOCUMENTED_KEY_TYPES
 from strategies.bodies import PROFILE_FAMILIES, profile_keys, valid_keys
 from strategies.broken import BROKEN_FAMILIES, broken_keys
 from strategies.samples import KeySample
+from strategies.sshwire import string, u32, u64
 
 # What CI runs: 1,000 draws of every broken family (the "Must show"); lower it for a
 # quick local run with IKP_STRUCTURAL_DRAWS=100.
 BROKEN_DRAWS = int(os.environ.get("IKP_STRUCTURAL_DRAWS", "1000"))
 
 
-def _s(data: bytes | str) -> bytes:
-    raw = data.encode() if isinstance(data, str) else data
-    return len(raw).to_bytes(4, "big") + raw
+_s = string  # the inputs of the reader's own tests are built with the judge's encoder
 
 
 def _line(key_type: str, blob: bytes) -> str:
@@ -141,8 +140,8 @@ def test_reader_judges_no_numbers() -> None:
     point = _point(ec.SECP256R1())
     v01 = (
         _s("ssh-rsa-cert-v01@openssh.com") + _s(b"n" * 16) + _s("nistp256") + _s(point)
-        + (0).to_bytes(8, "big") + (1).to_bytes(4, "big") + _s("") + _s("")
-        + (0).to_bytes(8, "big") + (2**64 - 1).to_bytes(8, "big") + _s("") + _s("") + _s("")
+        + u64(0) + u32(1) + _s("") + _s("")
+        + u64(0) + u64(2**64 - 1) + _s("") + _s("") + _s("")
         + _s(b"any CA key") + _s(b"any signature")
     )  # fmt: skip
     bodies.append(_line("ssh-rsa-cert-v01@openssh.com", v01))

@@ -20,7 +20,7 @@ from conformance.results import RunResults
 from conformance.runner import suite as suite_module
 from conformance.runner.suite import Suite, fresh_seed, simple_case, tail_capacity
 from conformance.target import Call, Target, TargetConfig
-from strategies.names import NAME_CHARACTERS, profile_name_parts, valid_names
+from strategies.names import NAME_CHARACTERS, profile_name_parts, valid_name_parts
 
 PREFIX = "ikpabc12-"
 REGIONS = (contract.DEFAULT_REGION, contract.DEFAULT_OTHER_REGION)
@@ -71,7 +71,9 @@ def test_unused_names_and_invalid_cases_are_left_alone() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    name=st.one_of(valid_names(PREFIX), profile_name_parts(PREFIX).map(lambda p: p.params["KeyPairName"])),
+    name=st.one_of(valid_name_parts(PREFIX), profile_name_parts(PREFIX)).map(
+        lambda p: p.params["KeyPairName"]
+    ),
     taken_case=st.sampled_from([str.lower, str.upper, str.swapcase, lambda s: s]),
     region=st.sampled_from(REGIONS),
     replays=st.integers(1, 30),

@@ -297,9 +297,7 @@ def test_redirect_is_not_followed(server: RecordingServer) -> None:
 
 def test_timeout_on_a_target_that_never_answers(silent_url: str) -> None:
     target = make(silent_url, timeout=0.5, retries=3)
-    started = time.monotonic()
     ex = target.import_key_pair(BUSINESS)
-    took = time.monotonic() - started
     assert ex.status is None
     assert (
         ex.transport_error is not None
@@ -307,7 +305,7 @@ def test_timeout_on_a_target_that_never_answers(silent_url: str) -> None:
         and silent_url in ex.transport_error
     )
     assert ex.attempts == 1  # the request may have been processed: never sent twice
-    assert took < 2.0
+    # (how long the timeout takes to fire: benchmarks/bench_timeouts.py)
 
 
 def test_timeout_while_waiting_for_the_status_line(server: RecordingServer) -> None:
@@ -316,10 +314,8 @@ def test_timeout_while_waiting_for_the_status_line(server: RecordingServer) -> N
         return json_reply()
 
     server.responder = slow
-    started = time.monotonic()
     ex = make(server.url, timeout=0.3).import_key_pair(BUSINESS)
     assert ex.status is None and ex.transport_error and "timed out" in ex.transport_error
-    assert time.monotonic() - started < 1.0
 
 
 def test_timeout_while_the_body_trickles(server: RecordingServer) -> None:
@@ -331,11 +327,9 @@ def test_timeout_while_the_body_trickles(server: RecordingServer) -> None:
             yield b" "
 
     server.responder = lambda r: (200, {"Content-Length": "40"}, trickle())
-    started = time.monotonic()
     ex = make(server.url, timeout=0.4).import_key_pair(BUSINESS)
-    took = time.monotonic() - started
+    # Without the whole-body deadline the 2 s trickle would end in a 200.
     assert ex.status is None and ex.transport_error and "reading the response body" in ex.transport_error
-    assert took < 1.2  # the whole trickle would take 2 s
 
 
 def test_throttling_is_retried_a_bounded_number_of_times(server: RecordingServer) -> None:
