@@ -36,11 +36,6 @@ _SEVERITY = {
 }
 
 
-def worst(statuses: list[Status]) -> Status:
-    """The worst of ``statuses`` (PASS for none)."""
-    return max(statuses, key=lambda s: s.severity, default=Status.PASS)
-
-
 @dataclass(frozen=True)
 class Observation:
     """A Profile reading seen on the target: which answer it chose for an AMBIGUOUS point."""

@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance import contract, redaction
+from conformance import USER_AGENT, contract, redaction
 from conformance.exchange import BodyFormat, Exchange, ParsedBody, Transport
 from conformance.target import request, retry
 from conformance.target.bodies import parse_body, redact_parsed
@@ -46,7 +46,6 @@ from conformance.target.request import Built
 from conformance.target.tamper import Tamper
 
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024  # a broken target cannot exhaust memory
-USER_AGENT = "ikp-conformance/0.1"
 
 
 def _attempts(count: int) -> str:
