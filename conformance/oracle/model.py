@@ -44,7 +44,6 @@ from conformance import contract
 from conformance.case import Case, Outcome, OutcomeKind
 from conformance.exchange import Exchange
 from conformance.target.retry import is_retryable
-from conformance.verdict import Verdict
 
 N6, N7, S1, S2, S3, X2 = "IKP-N6", "IKP-N7", "IKP-S1", "IKP-S2", "IKP-S3", "IKP-X2"
 QUESTION_CASE_ONLY = f"{N7}: a name differing only in case from an existing one"
@@ -92,7 +91,7 @@ class _Region:
 
 @dataclass(frozen=True)
 class Expectation:
-    """Why ``expected`` changed a case: the adjusted set and the facts behind it."""
+    """Why ``explain`` changed a case: the adjusted set and the facts behind it."""
 
     outcomes: frozenset[Outcome]
     requirements: tuple[str, ...]
@@ -311,18 +310,16 @@ class TargetModel:
             reg.deleted.discard(name)
             reg.rejected.discard(name)
 
-    def observe(self, case: Case, exchange: Exchange, verdict: Verdict | None = None) -> None:
+    def observe(self, case: Case, exchange: Exchange) -> None:
         """Fold one ImportKeyPair exchange into the model.
 
         A success answer (``Exchange.is_error`` false: a 2xx that is no error body, IKP-R1)
         stored the key pair, whatever the verdict (a success with a wrong fingerprint still
         created it, and cleanup must delete it). No answer, a 5xx or an unreadable body may
         or may not have stored it: *uncertain*. A retryable answer (``retry.is_retryable``:
-        throttling) stored nothing. Any other error stored
-        nothing (IKP-S2); ``KeyPair.AlreadyExist`` for an uncertain name settles it as ours.
-        ``verdict`` is accepted for symmetry with the oracle and not needed.
+        throttling) stored nothing. Any other error stored nothing (IKP-S2);
+        ``KeyPair.AlreadyExist`` for an uncertain name settles it as ours.
         """
-        del verdict
         region = case.params.get("RegionId")
         name = case.params.get("KeyPairName")
         if not region or not name:
@@ -346,8 +343,6 @@ class TargetModel:
                 self.add(region, name)
             elif not reg.has(name):
                 reg.rejected.add(name)
-
-    apply = observe
 
     def deleted(self, region: str, names: Iterable[str]) -> None:
         """Record that DeleteKeyPairs removed ``names`` from ``region`` (frees the slots, IKP-X2)."""

@@ -146,7 +146,7 @@ def test_a_successful_import_is_stored_even_when_judged_wrong() -> None:
     ex = success_json(fingerprint="00:" * 15 + "00")
     verdict = judge_import(case, ex)
     assert verdict.status is Status.FAIL
-    model.observe(case, ex, verdict)
+    model.observe(case, ex)
     assert model.created() == [(REGION, "Key-1")]
 
 
@@ -272,7 +272,7 @@ class ModelMatchesTarget(RuleBasedStateMachine):
             ex = error_json(row)
         verdict = judge_import(adjusted, ex, strict_messages=True)
         assert verdict.status is Status.PASS, (verdict.reasons, adjusted.outcomes, status)
-        self.model.observe(adjusted, ex, verdict)
+        self.model.observe(adjusted, ex)
 
     @precondition(lambda self: any(self.target.store.values()))
     @rule(data=st.data())
