@@ -17,7 +17,7 @@ from conformance.case import Case
 from conformance.exchange import Exchange
 from conformance.oracle.fingerprints import fingerprint_form, same_fingerprint
 from conformance.oracle.judgement import X1, X2, Judgement, got_label, is_error_body, not_a_verdict, text
-from conformance.oracle.listing import _describe_document, listed_key_pairs, listed_tags
+from conformance.oracle.listing import describe_document, listed_key_pairs, listed_tags
 from conformance.verdict import Observation, Status, Verdict
 
 DELETE_ROOT = f"{contract.ACTION_DELETE}Response"
@@ -97,7 +97,7 @@ def judge_describe(exchange: Exchange, *, region: str, expected: Mapping[str, Ex
             return unsupported
         j.fail(X1, f"{where} answered {got_label(exchange, is_error_body(exchange))}")
         return j.verdict()
-    listed = listed_key_pairs(_describe_document(exchange))
+    listed = listed_key_pairs(describe_document(exchange))
     if listed is None:
         j.fail(X1, f"{where}: no KeyPairs.KeyPair[] in the body")
         return j.verdict()

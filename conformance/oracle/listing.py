@@ -1,60 +1,30 @@
 """Reading a DescribeKeyPairs listing (IKP-X1): the body as JSON-shaped data, the key pairs
 it lists, and each one's tags.
 
-``_describe_document`` reads an XML listing from the response text itself (``_local``,
-``_element_to_value``, ``_XML_DECLARATIONS``), so the judgement does not depend on how the
-client turned XML into a dict; ``listed_key_pairs`` and ``listed_tags`` take
+``describe_document`` reads an XML listing from the response text itself (with the one body
+reader, ``target.bodies``), so the judgement does not depend on how the client turned XML
+into a dict; ``listed_key_pairs`` and ``listed_tags`` take
 ``KeyPairs.KeyPair[]`` and ``Tags.Tag[]`` out of it (None when the shape is wrong).
 """
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
 from conformance.exchange import Exchange
 from conformance.oracle.judgement import text as _text
+from conformance.target.bodies import xml_value
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _element_to_value(element: ET.Element) -> Any:
-    """An XML element as JSON-shaped data: text for a leaf, a dict of children otherwise
-    (a repeated child becomes a list). A leaf's text is kept as it is (a tag key may be a
-    space), except whitespace with a line break, which is an empty element's indentation."""
-    children = list(element)
-    if not children:
-        text = element.text or ""
-        return "" if not text.strip() and "\n" in text else text
-    out: dict[str, Any] = {}
-    for child in children:
-        tag, value = _local(child.tag), _element_to_value(child)
-        if tag in out:
-            if not isinstance(out[tag], list):
-                out[tag] = [out[tag]]
-            out[tag].append(value)
-        else:
-            out[tag] = value
-    return out
-
-
-_XML_DECLARATIONS = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-def _describe_document(exchange: Exchange) -> Any:
-    """The DescribeKeyPairs body as JSON-shaped data. XML is read from the response text
-    itself, so the judgement does not depend on how the client turned XML into a dict
-    (a document with DOCTYPE/ENTITY declarations is not expanded: the client's is used)."""
-    text = exchange.response_text
-    if exchange.parsed.syntax == "xml" and not _XML_DECLARATIONS.search(text):
-        try:
-            return _element_to_value(ET.fromstring(text))
-        except ET.ParseError:
-            pass
+def describe_document(exchange: Exchange) -> Any:
+    """The DescribeKeyPairs body as JSON-shaped data. XML is read again from the response
+    text by the one body reader (``target.bodies.xml_value``: a repeated child is a list, a
+    leaf's text kept verbatim), so the judgement does not depend on how the client turned
+    XML into a dict; a document it refuses (DOCTYPE/ENTITY, too deep) falls back to the
+    client's reading."""
+    if exchange.parsed.syntax == "xml" and (value := xml_value(exchange.response_text)) is not None:
+        return value
     return exchange.parsed.document
 
 

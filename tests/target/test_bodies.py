@@ -5,8 +5,8 @@
 instead of keeping a second XML reader; and ``parse_body``'s XML reading is unchanged.
 
 The oracle's functions are copied below verbatim as the specification (they are private and
-are about to be replaced by calls to ``bodies.py``); while the live oracle still has them,
-each comparison is also made against the live ones.
+were replaced by calls to ``bodies.py``); the oracle's ``listing.describe_document`` must give
+what the old one gave.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import contract
-from conformance import oracle as live_oracle
 from conformance.exchange import BodyFormat, Exchange, Transport
+from conformance.oracle.listing import describe_document
 from conformance.target import bodies, has_xml_declarations, parse_body, xml_value
 
 # -- the oracle's reader, verbatim (conformance/oracle/__init__.py at 1f16f66) ----------------
@@ -92,25 +92,17 @@ def _xml_to_python(element: ET.Element) -> Any:
     return out
 
 
-# -- the switch proposed for the oracle ------------------------------------------------------
-
-
-def switched_describe_document(exchange: Exchange) -> Any:
-    """``_describe_document`` once the oracle calls ``bodies.xml_value``."""
-    if exchange.parsed.syntax == "xml" and (value := xml_value(exchange.response_text)) is not None:
-        return value
-    return exchange.parsed.document
+# -- the oracle's reader now (conformance/oracle/listing.py calls bodies.xml_value) -----------
 
 
 def _oracle_readers() -> list[Any]:
-    """The frozen copy, and the live oracle's reader while it still has one."""
-    live = getattr(live_oracle, "_element_to_value", None)
-    return [_element_to_value] + ([live] if live is not None else [])
+    """The frozen copy of the oracle's old element reader."""
+    return [_element_to_value]
 
 
 def _describe_documents() -> list[Any]:
-    live = getattr(live_oracle, "_describe_document", None)
-    return [_describe_document] + ([live] if live is not None else [])
+    """The frozen copy of the oracle's old DescribeKeyPairs reader."""
+    return [_describe_document]
 
 
 def _exchange(text: str) -> Exchange:
@@ -164,7 +156,7 @@ def test_xml_value_is_the_oracle_reading(text: str) -> None:
         assert xml_value(text) == reader(ET.fromstring(text))
         assert xml_value(text.encode("utf-8")) == reader(ET.fromstring(text))
     for describe in _describe_documents():
-        assert switched_describe_document(_exchange(text)) == describe(_exchange(text))
+        assert describe_document(_exchange(text)) == describe(_exchange(text))
 
 
 def test_the_list_rules_differ_as_documented() -> None:
@@ -199,13 +191,11 @@ DECLARING = {
 def test_declarations_are_refused_as_the_oracle_refuses_them(text: str) -> None:
     assert has_xml_declarations(text) and has_xml_declarations(text.encode())
     assert _XML_DECLARATIONS.search(text)
-    live = getattr(live_oracle, "_XML_DECLARATIONS", None)
-    assert live is None or live.search(text)
     assert xml_value(text) is None
     parsed = parse_body(text.encode())
     assert parsed.syntax is None and parsed.error == "XML with a DOCTYPE or ENTITY declaration refused"
     for describe in _describe_documents():  # both fall back to the client's (refused) reading
-        assert switched_describe_document(_exchange(text)) == describe(_exchange(text)) is None
+        assert describe_document(_exchange(text)) == describe(_exchange(text)) is None
 
 
 def test_the_guard_is_one_and_a_little_wider_than_the_oracle_regex() -> None:
@@ -217,7 +207,7 @@ def test_the_guard_is_one_and_a_little_wider_than_the_oracle_regex() -> None:
     assert has_xml_declarations(text) and not _XML_DECLARATIONS.search(text)
     assert parse_body(text.encode()).syntax is None
     for describe in _describe_documents():
-        assert switched_describe_document(_exchange(text)) == describe(_exchange(text))
+        assert describe_document(_exchange(text)) == describe(_exchange(text))
     assert bodies.has_xml_declarations("<!\n\tENTITY") and not has_xml_declarations("<!\u00a0DOCTYPE")
 
 
@@ -228,7 +218,7 @@ def test_unreadable_xml_falls_back_as_in_the_oracle() -> None:
     assert xml_value(deep) is None and parse_body(deep.encode()).syntax is None
     ex = replace(_exchange("<R><A>1</A></R>"), response_text="<R><A>1</R>")  # parsed as XML, text broken
     for describe in _describe_documents():
-        assert switched_describe_document(ex) == describe(ex) == {"A": "1"}
+        assert describe_document(ex) == describe(ex) == {"A": "1"}
 
 
 # -- generated documents ---------------------------------------------------------------------
@@ -269,4 +259,4 @@ def test_generated_documents_read_as_the_oracle_and_the_old_client_read_them(
     assert parsed.syntax == "xml"
     assert parsed.document == (old if isinstance(old, dict) else {})
     for describe in _describe_documents():
-        assert switched_describe_document(_exchange(text)) == describe(_exchange(text))
+        assert describe_document(_exchange(text)) == describe(_exchange(text))
