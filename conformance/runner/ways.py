@@ -10,7 +10,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from conformance import contract
-from conformance.case import Case
+from conformance.case import Case, Outcome
 from conformance.exchange import BodyFormat, Exchange, Transport
 from conformance.target import Call
 
@@ -27,6 +27,31 @@ EACH_WAY = (
     (Transport.GET, BodyFormat.XML),
     (Transport.POST_FORM, BodyFormat.XML),
 )
+
+# Every transport and body format one by one (``test_every_transport_and_format``): (id,
+# transport, body format).
+TRANSPORT_ROWS = (
+    ("get-json", Transport.GET, BodyFormat.JSON),
+    ("get-xml", Transport.GET, BodyFormat.XML),
+    ("get-noformat", Transport.GET, BodyFormat.ABSENT),
+    ("postquery-json", Transport.POST_QUERY, BodyFormat.JSON),
+    ("postquery-xml", Transport.POST_QUERY, BodyFormat.XML),
+    ("postform-json", Transport.POST_FORM, BodyFormat.JSON),
+    ("postform-xml", Transport.POST_FORM, BodyFormat.XML),
+    ("v3", Transport.V3, BodyFormat.ABSENT),
+)
+
+
+def format_only_case(region: str, spelling: str) -> Case:
+    """A request of only ``RegionId`` and ``Format=spelling``: no name and no key, so
+    MissingParameter for either (any applicable error is correct; IKP-N1, IKP-K1)."""
+    return Case(
+        params={"RegionId": region, "Format": spelling},
+        outcomes=frozenset(
+            Outcome.error(contract.MISSING_PARAMETER, parameter=p) for p in ("KeyPairName", "PublicKeyBody")
+        ),
+        requirements=("IKP-N1", "IKP-K1"),
+    )
 
 
 def another_way(case: Case) -> Case:
