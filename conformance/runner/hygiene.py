@@ -85,6 +85,7 @@ class Hygiene:
     model: TargetModel
     capabilities: Capabilities
     gone: str | None
+    deleted_pairs: set[tuple[str, str]]  # (region, name) DeleteKeyPairs answered 200 for
     _numbers: PerTestCounters
     _auto_cleanup: bool
 
@@ -164,6 +165,7 @@ class Hygiene:
         exchange = self.target.delete_key_pairs(region, mine)
         if exchange.status == 200:
             self.model.deleted(region, mine)
+            self.deleted_pairs.update((region, name) for name in mine)
         return exchange
 
     def _is_ours(self, region: str, name: str) -> bool:

@@ -38,15 +38,16 @@ from strategies.rejections import REJECTION_KINDS, rejected_import, rejection_pa
 Pair = tuple[str, str]  # (region, name)
 
 
-def listed_matches_model(suite: Suite, region: str, deleted: set[Pair]) -> None:
+def listed_matches_model(suite: Suite, region: str) -> None:
     """DescribeKeyPairs of ``region`` (one page of the maximum size, no name filter) lists
     every name under this run's prefix that the model knows stored, and no name under the
     prefix the model knows absent (an uncertain import, whose answer was lost, may be either).
 
-    A stored name missing fails IKP-X1; a name listed that was never stored fails IKP-X2 if
-    this machine deleted it (``deleted``), IKP-S2 otherwise (only refused imports and deletes
-    leave a name of ours absent). When the page cannot hold the whole region only the second
-    half is checked; an answer other than 200 is judged by the other Describe checks, not here."""
+    A stored name missing fails IKP-X1; a name listed that is not stored fails IKP-X2 if this
+    run deleted it (``Suite.deleted_pairs``: an earlier step, example or cleanup), IKP-S2
+    otherwise (only refused imports and deletes leave a name of ours absent). When the page
+    cannot hold the whole region only the second half is checked; an answer other than 200 is
+    judged by the other Describe checks, not here."""
     page = contract.DESCRIBE_PAGE_SIZE_MAX
     listing = suite.describe(region, PageSize=str(page))
     if listing.status != 200 or listing.is_error:
@@ -63,7 +64,7 @@ def listed_matches_model(suite: Suite, region: str, deleted: set[Pair]) -> None:
             "IKP-X1", f"DescribeKeyPairs in {region} does not list {name!r}, which is stored", None, listing
         )
     for name in sorted(listed - possible):
-        req = "IKP-X2" if (region, name) in deleted else "IKP-S2"
+        req = "IKP-X2" if (region, name) in suite.deleted_pairs else "IKP-S2"
         why = "deleted" if req == "IKP-X2" else "never stored (refused or deleted)"
         suite.fail(req, f"DescribeKeyPairs in {region} lists {name!r}, {why}", None, listing)
     suite.passed("IKP-X1", None, listing)
@@ -82,7 +83,6 @@ def lifecycle_machine(suite: Suite) -> type[RuleBasedStateMachine]:
         def __init__(self) -> None:
             super().__init__()
             self.stored: dict[Pair, oracle.ExpectedKeyPair] = {}
-            self.deleted: set[Pair] = set()
             self.before = frozenset(suite.model.created())  # what earlier examples and tests left
 
         @rule(target=imported, region=st.sampled_from((0, 1)), data=st.data())
@@ -127,13 +127,11 @@ def lifecycle_machine(suite: Suite) -> type[RuleBasedStateMachine]:
             """Delete a stored name and import it again with another key (IKP-X2); the new
             key pair is the one Describe must show from then on."""
             suite.delete_checked(pair[0], [pair[1]])
-            self.deleted.add(pair)
             case = simple_case(pair[1], pair[0])
             exchange = suite.expect(case, fresh=False)
             del self.stored[pair]
             if exchange.is_error:  # KeyPair.AlreadyExist where the name lives in the other region (IKP-N7)
                 return multiple()
-            self.deleted.discard(pair)
             self.stored[pair] = oracle.ExpectedKeyPair.imported_by(case, exchange)
             unchanged(suite, pair[0], self.stored[pair])
             return pair
@@ -142,7 +140,7 @@ def lifecycle_machine(suite: Suite) -> type[RuleBasedStateMachine]:
         @invariant()
         def listed_names_match_the_model(self) -> None:
             for region in regions:
-                listed_matches_model(suite, region, self.deleted)
+                listed_matches_model(suite, region)
 
         def teardown(self) -> None:
             """Delete what this example created (nothing against a target without delete)."""

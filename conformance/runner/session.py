@@ -78,6 +78,7 @@ class Suite(Hygiene):
         self._consecutive_errors = 0
         self._numbers = PerTestCounters()
         self._auto_cleanup = True
+        self.deleted_pairs = set()
         self.gone = None
 
     # -- regions -----------------------------------------------------------------------------
