@@ -5,7 +5,11 @@ kind, Describe, delete and re-import in two regions.
 State is checked from more than one angle: after a rejected import of every kind (a broken or
 missing key, each broken tag rule, an unknown resource group, a duplicate) DescribeKeyPairs
 still shows the stored key pair as it was imported, and the quota edge is met by requests of
-every shape the suite sends (tags, the known group, each key family, each transport)."""
+every shape the suite sends (tags, the known group, each key family, each transport).
+
+This module declares the tests; what they do lives in the runner: ``runner.stored`` (a stored
+key pair unchanged), ``runner.quota`` (the quota edge), ``runner.races`` (IKP-S3) and
+``runner.lifecycle`` (the state machine)."""
 
 from __future__ import annotations
 
@@ -68,11 +72,11 @@ def test_each_rejection_kind_leaves_the_stored_key_pair_unchanged(
     with tags (and the known group) is imported, a rejected import of its name with another
     key and other tags is sent, DescribeKeyPairs still shows the original."""
     original = tagged(simple_case(ikp.unique_name("kept"), ikp.region),
-                       {"Tag.1.Key": "stored", "Tag.1.Value": "s"}, ikp.known_resource_group)  # fmt: skip
+                      {"Tag.1.Key": "stored", "Tag.1.Value": "s"}, ikp.known_resource_group)  # fmt: skip
     stored = import_stored(ikp, original)
     other = tagged(simple_case(stored.name, ikp.region),
-                    {"Tag.1.Key": "other", "Tag.1.Value": "o", "Tag.2.Key": "stored", "Tag.2.Value": "o"},
-                    None)  # fmt: skip
+                   {"Tag.1.Key": "other", "Tag.1.Value": "o", "Tag.2.Key": "stored", "Tag.2.Value": "o"},
+                   None)  # fmt: skip
     bad = rejected_import(other, stored.name, ikp.region, kind, REJECTION_ROWS[kind], ikp.prefix)
     reject(ikp, stored, ikp.region, kind, bad)
 
