@@ -9,14 +9,15 @@ from hypothesis import strategies as st
 from conformance import contract
 from conformance.case import Case
 from conformance.runner.marks import requires
-from conformance.runner.suite import Suite
+from conformance.runner.session import Suite
 from strategies import cases, classes
 from strategies.authorities import CA_KINDS
-from strategies.bodies import PROFILE_FAMILIES, key_sample, profile_keys, valid_keys
+from strategies.bodies import PROFILE_FAMILIES, profile_keys, valid_keys
 from strategies.broken import BROKEN_FAMILIES, broken_keys
-from strategies.encodings import openssh_line, optional_comments
+from strategies.encodings import optional_comments
 from strategies.keys import ed25519_keys, rsa_keys
-from strategies.samples import KeySample, Validity
+from strategies.samples import KeySample
+from strategies.seeded import one_line_sample, undocumented_line_sample
 
 
 def _with_key(ikp: Suite, data: st.DataObject, key: KeySample) -> Case:
@@ -45,11 +46,7 @@ def test_every_rsa_size(ikp: Suite, requirement_ids: tuple[str, ...], bits: int,
     """ssh-rsa keys of 1024, 2048, 3072 and 4096 bits are all accepted."""
     key = data.draw(rsa_keys((bits,)), label="key")
     comment = data.draw(optional_comments(), label="comment")
-    sample = key_sample(
-        key, openssh_line(key.key_type, key.blob.data, comment), encoding="openssh",
-        validity=Validity.VALID, requirements=("IKP-K2", "IKP-R2"), rule=f"rsa-{bits}",
-    )  # fmt: skip
-    ikp.expect_each_way(_with_key(ikp, data, sample))
+    ikp.expect_each_way(_with_key(ikp, data, one_line_sample(key, f"rsa-{bits}", comment)))
 
 
 @requires("IKP-K2", "IKP-R2")
@@ -170,12 +167,7 @@ def test_broken_keys_ed25519(ikp: Suite, requirement_ids: tuple[str, ...], data:
     -> Malformed, every time (it is one of twelve names in the undocumented-type family)."""
     key = data.draw(ed25519_keys(), label="key")
     comment = data.draw(optional_comments(), label="comment")
-    sample = KeySample(
-        body=openssh_line(key.key_type, key.blob.data, comment), validity=Validity.INVALID,
-        requirements=("IKP-K3",), rule="undocumented-type", encoding="openssh", blob=key.blob.data, key=key,
-        variant=key.key_type,
-    )  # fmt: skip
-    ikp.expect_each_way(_with_key(ikp, data, sample))
+    ikp.expect_each_way(_with_key(ikp, data, undocumented_line_sample(key, comment)))
 
 
 @requires("IKP-K1")

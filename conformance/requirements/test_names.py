@@ -12,28 +12,19 @@ from hypothesis import strategies as st
 from conformance.case import Case
 from conformance.oracle.model import ALREADY_EXISTS
 from conformance.runner.marks import requires
-from conformance.runner.suite import Suite, simple_case
-from strategies import cases, classes
+from conformance.runner.naming import free_two_character_name, name_row_case, nameless, one_way_only, renamed
+from conformance.runner.session import Suite
+from strategies import classes
 from strategies.names import (
     FIRST_CHARACTERS,
     NAME_CHARACTERS,
     absent_name_part,
     empty_name_part,
-    name_class_part,
-    valid_name_part,
 )
 
 
 def _valid(ikp: Suite, data: st.DataObject) -> Case:
     return data.draw(ikp.valid_cases(), label="case")
-
-
-def _renamed(ikp: Suite, case: Case, name: str, region: str | None = None) -> Case:
-    """The valid ``case`` under ``name`` (and ``region``), each part with its own rules."""
-    swap = (valid_name_part(name, ikp.prefix if name.startswith(ikp.prefix) else ""),)
-    if region is None:
-        return cases.recombine(case, *swap, without=("KeyPairName",))
-    return cases.recombine(case, *swap, cases.region_part(region), without=("KeyPairName", "RegionId"))
 
 
 @requires("IKP-N2", "IKP-N3", "IKP-N4")
@@ -59,21 +50,7 @@ def test_two_character_names_are_accepted(
     case = _valid(ikp, data)
     first = data.draw(st.sampled_from(FIRST_CHARACTERS), label="first")
     second = data.draw(st.sampled_from(NAME_CHARACTERS), label="second")
-    ours = {n.lower() for region in ikp.model.regions() for n in ikp.model.names(region)}
-
-    def free(candidate: str) -> bool:
-        if candidate.lower() in ours:
-            return False
-        if not ikp.capabilities.describe:
-            return True
-        return not any(
-            candidate.lower() in {n.lower() for n in ikp.list_names(region, candidate)}
-            for region in (ikp.region, ikp.other_region)
-        )
-
-    candidates = [first + second] + [a + b for a in FIRST_CHARACTERS for b in NAME_CHARACTERS]
-    name = next((c for c in candidates if free(c)), first + second)
-    two = _renamed(ikp, case, name)
+    two = renamed(ikp, case, free_two_character_name(ikp, first, second))
     ikp.expect(dataclasses.replace(two, outcomes=two.outcomes | {ALREADY_EXISTS}), fresh=False)
 
 
@@ -108,12 +85,9 @@ def test_name_boundary_rows(ikp: Suite, requirement_ids: tuple[str, ...], row: c
     and ':', '_', '-' accepted; 1, 129 and more characters, each bad first character, each
     forbidden character kind right after the prefix, inside and last (a trailing newline too),
     the http(s):// starts -> Malformed; each Profile letter, '.' and non-ASCII number."""
-    base = simple_case(ikp.unique_name("edge"), ikp.region)
-    part = name_class_part(row.id.removeprefix("name:"), base.params["KeyPairName"], ikp.prefix)
-    assert part.rule == row.id and row.requirement in part.requirements
-    case = cases.recombine(base, part, without=("KeyPairName",))
-    if row.id.endswith(("@first", "@middle")) or row.requirement in ("IKP-N1", "IKP-N5"):
-        ikp.expect(case)  # one way: the random draws send these classes every way too
+    case = name_row_case(ikp, row)
+    if one_way_only(row):
+        ikp.expect(case)
     else:
         ikp.expect_each_way(case)
 
@@ -124,9 +98,7 @@ def test_missing_name(ikp: Suite, requirement_ids: tuple[str, ...], data: st.Dat
     """No KeyPairName -> MissingParameter; an empty one -> MissingParameter or Malformed."""
     part = data.draw(st.sampled_from((absent_name_part(), empty_name_part())), label="name")
     valid = _valid(ikp, data)
-    params = {k: v for k, v in valid.params.items() if k != "KeyPairName"} | dict(part.params)
-    case = Case(params, part.rejections, part.requirements, description=part.rule, parts=(part.case_part(),))
-    ikp.expect_each_way(case)
+    ikp.expect_each_way(nameless(valid, part))
 
 
 @requires("IKP-N5")
@@ -147,7 +119,7 @@ def test_duplicate_name(ikp: Suite, requirement_ids: tuple[str, ...], data: st.D
     case = _valid(ikp, data)
     ikp.expect(case)
     again = _valid(ikp, data)  # another key, same name
-    ikp.expect(_renamed(ikp, again, case.params["KeyPairName"]), fresh=False)
+    ikp.expect(renamed(ikp, again, case.params["KeyPairName"]), fresh=False)
 
 
 @requires("IKP-N7")
@@ -162,6 +134,6 @@ def test_case_variant_and_other_region(
     swapped = name.swapcase()
     if swapped != name:
         other = _valid(ikp, data)
-        ikp.expect(_renamed(ikp, other, swapped), fresh=False)
+        ikp.expect(renamed(ikp, other, swapped), fresh=False)
     elsewhere = _valid(ikp, data)
-    ikp.expect(_renamed(ikp, elsewhere, name, ikp.other_region), fresh=False)
+    ikp.expect(renamed(ikp, elsewhere, name, ikp.other_region), fresh=False)

@@ -6,11 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.case import Outcome
 from conformance.runner.marks import requires
 from conformance.runner.suite import Suite, simple_case
 from strategies import cases
-from strategies.samples import Part, Validity
+from strategies.rows import REGION_ROWS, region_row_part
 
 
 @requires("IKP-G1", "IKP-G2")
@@ -24,26 +23,19 @@ def test_missing_or_unknown_region(ikp: Suite, requirement_ids: tuple[str, ...],
     ikp.expect_each_way(case)
 
 
-REGION_ROWS = [
-    pytest.param(None, "IKP-G1", id="absent"),
-    pytest.param("", "IKP-G1", id="empty"),
-    pytest.param("xx-nowhere-1", "IKP-G2", id="unknown"),
-]
+# Each RegionId rule once (``strategies.rows.REGION_ROWS``: id, RegionId, requirement).
+REGION_PARAMS = [pytest.param(region, requirement, id=row) for row, region, requirement in REGION_ROWS]
 
 
 @requires("IKP-G1", "IKP-G2")
-@pytest.mark.parametrize(("region", "requirement"), REGION_ROWS)
+@pytest.mark.parametrize(("region", "requirement"), REGION_PARAMS)
 def test_region_rows(
     ikp: Suite, requirement_ids: tuple[str, ...], region: str | None, requirement: str
 ) -> None:
     """Each RegionId rule once, deterministically (a quick run's ten draws may miss one):
     absent or empty -> MissingParameter; unknown -> a 4xx with a Code."""
     base = simple_case(ikp.unique_name("region"), ikp.region)
-    if region is None or region == "":
-        part = cases.missing_part(cases.REGION_PARAM, requirement, empty=region == "")
-    else:
-        part = Part({cases.REGION_PARAM: region}, Validity.INVALID, frozenset({Outcome.any_client_error()}),
-                    (requirement,), "region:unknown")  # fmt: skip
+    part = region_row_part(region, requirement)
     ikp.expect_each_way(cases.recombine(base, part, without=(cases.REGION_PARAM,)))
 
 

@@ -14,23 +14,13 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from conformance import contract
-from conformance.case import Case, Outcome
 from conformance.exchange import BodyFormat, Transport
 from conformance.runner.marks import requires
-from conformance.runner.suite import Suite, another_way
+from conformance.runner.session import Suite
+from conformance.runner.ways import TRANSPORT_ROWS, another_way, format_only_case
 from conformance.target.encodings import CLIENT_ENCODINGS
 
-WAYS = [
-    pytest.param(Transport.GET, BodyFormat.JSON, id="get-json"),
-    pytest.param(Transport.GET, BodyFormat.XML, id="get-xml"),
-    pytest.param(Transport.GET, BodyFormat.ABSENT, id="get-noformat"),
-    pytest.param(Transport.POST_QUERY, BodyFormat.JSON, id="postquery-json"),
-    pytest.param(Transport.POST_QUERY, BodyFormat.XML, id="postquery-xml"),
-    pytest.param(Transport.POST_FORM, BodyFormat.JSON, id="postform-json"),
-    pytest.param(Transport.POST_FORM, BodyFormat.XML, id="postform-xml"),
-    pytest.param(Transport.V3, BodyFormat.ABSENT, id="v3"),
-]
+WAYS = [pytest.param(transport, body_format, id=row) for row, transport, body_format in TRANSPORT_ROWS]
 
 
 @requires("IKP-T1", "IKP-T2", "IKP-T3", "IKP-T4", "IKP-T5")
@@ -55,14 +45,7 @@ def test_format_value_is_case_insensitive(
     ikp: Suite, requirement_ids: tuple[str, ...], spelling: str
 ) -> None:
     """``Format=json`` and ``Format=xml`` in any case select the body syntax (IKP-T2)."""
-    # No name and no key: MissingParameter for either (any applicable error is correct).
-    case = Case(
-        params={"RegionId": ikp.region, "Format": spelling},
-        outcomes=frozenset(
-            Outcome.error(contract.MISSING_PARAMETER, parameter=p) for p in ("KeyPairName", "PublicKeyBody")
-        ),
-        requirements=("IKP-N1", "IKP-K1"),
-    )
+    case = format_only_case(ikp.region, spelling)
     exchange = ikp.expect(case, body_format=BodyFormat.ABSENT)
     want = "json" if spelling.lower() == "json" else "xml"
     if exchange.parsed.syntax != want:

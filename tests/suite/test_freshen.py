@@ -17,8 +17,8 @@ from conformance.case import Case
 from conformance.exchange import Exchange
 from conformance.reference import start_server
 from conformance.results import RunResults
-from conformance.runner import suite as suite_module
-from conformance.runner.suite import Suite, fresh_seed, simple_case, tail_capacity
+from conformance.runner import simple as simple_module
+from conformance.runner.suite import PerTestCounters, Suite, fresh_seed, simple_case, tail_capacity
 from conformance.target import Call, Target, TargetConfig
 from strategies.names import NAME_CHARACTERS, profile_name_parts, valid_name_parts
 
@@ -199,6 +199,6 @@ def test_a_test_names_the_same_whatever_ran_before(monkeypatch: pytest.MonkeyPat
     full, alone = _suite(), _suite()
     first = names(full, "conformance/test_a.py::test_one")
     after = names(full, "conformance/test_a.py::test_two")
-    monkeypatch.setattr(suite_module, "_SEEDS", suite_module.PerTestCounters())  # a new process
+    monkeypatch.setattr(simple_module, "_SEEDS", PerTestCounters())  # a new process
     assert names(alone, "test_a.py::test_two") == after  # another rootdir, nothing before it
     assert not set(first) & set(after)
