@@ -13,6 +13,10 @@ Readings chosen for the Profile points:
   certificate's CA signature is verified (a bad one is rejected) but its validity window is
   not checked.
 - IKP-R2: a certificate's fingerprint is the certified plain key's (what ssh-keygen prints).
+
+Over 400 lines because it is the server's own SSH parser for every documented type and both
+certificate versions, written apart from the judge's (``strategies/sshwire.py``) on purpose:
+a bug the judge and the judged shared would be one no test finds.
 """
 
 from __future__ import annotations

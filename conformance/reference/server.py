@@ -9,6 +9,9 @@ framing, oversized bodies or headers). What a request asks for (its parameters, 
 version, signature, format) is read by ``dispatch``.
 
 Python API (the pytest plugin's): ``start_server(...) -> RunningServer``.
+
+Over 400 lines because HTTP/1.1 framing (keep-alive, Content-Length and chunked bodies, the
+size and time limits, the idle-connection reaper) is one concern whose parts share state.
 """
 
 from __future__ import annotations

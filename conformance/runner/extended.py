@@ -117,6 +117,6 @@ def send_signed(
         verdict = oracle.judge_import(case, exchange)
     else:
         verdict = oracle.judge_import(case, exchange, strict_messages=strict_messages)
-    ikp.model.observe(case, exchange, verdict)
+    ikp.model.observe(case, exchange)
     ikp.record(verdict, case, exchange)
     ikp.check(verdict)

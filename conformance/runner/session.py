@@ -154,7 +154,7 @@ class Suite(Hygiene):
         verdict = oracle.judge_import(
             adjusted, exchange, expected=adjusted.outcomes, strict_messages=self.strict_messages
         )
-        self.model.observe(adjusted, exchange, verdict)
+        self.model.observe(adjusted, exchange)
         self._note_transport(exchange)
         if record:
             self.record(verdict, adjusted, exchange)
