@@ -32,6 +32,7 @@ _MARKERS = (
     "quota: needs a whole region's key pair quota (deselect with -m 'not quota' on a shared account)",
     "serial: must not run concurrently with other suite tests against the same target",
     "requirement(*ids): the requirement IDs (conformance/docs/requirements.md) a test exercises",
+    "xdist_group(name): tests that share one pytest-xdist worker (registered here for runs without xdist)",
 )
 
 
@@ -128,6 +129,15 @@ def _choose_seed(config: pytest.Config) -> None:
     if profiles.current_profile_name() == "ci" or (config.getoption("hypothesis_profile", None) == "ci"):
         return
     config.option.hypothesis_seed = str(secrets.randbelow(2**32))
+
+
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """Every suite option also reads its ``IKP_*`` environment variable (``envvars.py``)."""
+    from conformance.runner import envvars
+
+    envvars.apply(parser, args)
 
 
 def _seed_text(config: pytest.Config) -> str:

@@ -10,7 +10,8 @@ registers this module as ``ikp_reporting``. Here:
 - on the controller (or without xdist), once a conformance test ran (``meta["suite_ran"]``),
   ``report.html`` and ``results.json`` are written to ``--report-dir`` and the terminal
   summary prints the verdict, the requirement table and the paths;
-- JUnit: each test's requirement IDs become ``requirement`` properties;
+- JUnit: each test's requirement IDs become ``requirement`` properties, and each failure's
+  reproduce command (``conformance/results/reproduce.py``) a ``reproduce`` property;
 - a conformance test (one with a ``requirement`` marker) that fails without having recorded a
   FAIL or ERROR (a bug in the suite, a fixture that could not start) is recorded as an ERROR
   for its requirements, so that it can never leave them PASS (requirements.md, suite promises).
@@ -123,6 +124,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if results is None or not report.failed or call.when == "teardown" or _BAD_BEFORE not in item.stash:
         return report  # (a teardown failure is cleanup, reported as leftovers, not a verdict)
     if _bad_total(results) != item.stash[_BAD_BEFORE]:
+        _junit_reproduce(item, report, results)
         return report  # the suite recorded its verdict before failing the test
     exc = call.excinfo
     what = f"{exc.typename}: {exc.value}" if exc is not None else report.longreprtext
@@ -133,7 +135,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         reproduce=f"pytest '{item.nodeid}'",
     )
     results.meta["suite_ran"] = True
+    _junit_reproduce(item, report, results)
     return report
+
+
+def _junit_reproduce(item: pytest.Item, report: pytest.TestReport, results: RunResults) -> None:
+    """JUnit: the reproduce command of each failure the test recorded becomes a ``reproduce``
+    property of its testcase (next to its ``requirement`` properties). The item's properties
+    reach the JUnit file through the teardown report; this report gets them too."""
+    names = {item.nodeid, item.name}
+    seen = {value for name, value in item.user_properties if name == "reproduce"}
+    for failure in list(results.failures.values()):
+        if failure.test_id in names and failure.reproduce and failure.reproduce not in seen:
+            seen.add(failure.reproduce)
+            item.user_properties.append(("reproduce", failure.reproduce))
+            report.user_properties.append(("reproduce", failure.reproduce))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -189,6 +205,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     )
 
 
+@pytest.hookimpl(trylast=True)  # after other plugins' sections: the run's output ends with the report
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     results = _results(config)
     if results is None or _is_worker(config) or not results.meta.get("suite_ran"):
@@ -210,7 +227,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             + (" ..." if len(other) > 5 else ""),
             red=True,
         )
-    for kind, path in config.stash.get(_WRITTEN, {}).items():
-        tr.write_line(f"{kind} report written: {path}")
+    # The HTML report's path is the section's last line (pytest's counts follow it).
+    written = config.stash.get(_WRITTEN, {})
+    for kind in sorted(written, key=lambda kind: kind == "html"):
+        tr.write_line(f"{kind} report written: {written[kind]}")
     if _WRITE_ERROR in config.stash:
         tr.write_line(config.stash[_WRITE_ERROR], red=True, bold=True)

@@ -95,8 +95,8 @@ def test_run_writes_outputs_and_prints_the_verdict(fake_suite: pytest.Pytester) 
             "IKP-N2    Core      PASS               4",
             "IKP-N3    Core      FAIL               1",
             "*reproduce: pytest test_suite.py::test_first_character",
-            f"html report written: {fake_suite.path}/reports/out/report.html",
             f"json report written: {fake_suite.path}/reports/out/results.json",
+            f"html report written: {fake_suite.path}/reports/out/report.html",
         ]
     )
     doc, html = _outputs(fake_suite.path)
@@ -123,7 +123,7 @@ def test_nothing_written_when_no_conformance_test_ran(pytester: pytest.Pytester)
     assert "ImportKeyPair conformance" not in result.stdout.str()
 
 
-def test_junit_testcases_carry_their_requirement(fake_suite: pytest.Pytester) -> None:
+def test_junit_testcases_carry_their_requirement_and_reproduce_command(fake_suite: pytest.Pytester) -> None:
     fake_suite.runpytest(*NO_MAIN_PLUGIN, "--junitxml=junit.xml")
     tree = ET.parse(fake_suite.path / "junit.xml")
     props = {
@@ -131,7 +131,10 @@ def test_junit_testcases_carry_their_requirement(fake_suite: pytest.Pytester) ->
         for case in tree.iter("testcase")
     }
     assert props["test_length[0]"] == [("requirement", "IKP-N2")]
-    assert props["test_first_character"] == [("requirement", "IKP-N3")]
+    assert props["test_first_character"] == [
+        ("requirement", "IKP-N3"),
+        ("reproduce", "pytest test_suite.py::test_first_character"),
+    ]
 
 
 def test_baseline_known_failure_passes_the_run_but_not_the_verdict(fake_suite: pytest.Pytester) -> None:
