@@ -69,6 +69,8 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if not _is_worker(config) and not config.pluginmanager.has_plugin("ikp_report_path"):
+        config.pluginmanager.register(_ReportPathLast(), "ikp_report_path")
     baseline = _option(config, "baseline")
     if baseline and not _is_worker(config):
         try:
@@ -205,7 +207,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     )
 
 
-@pytest.hookimpl(trylast=True)  # after other plugins' sections: the run's output ends with the report
+class _ReportPathLast:
+    """The summary ends with the report's path: printed around every other summary hook
+    (pytest's short test summary included), so only pytest's counts follow it."""
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> Any:
+        try:
+            return (yield)
+        finally:
+            html = config.stash.get(_WRITTEN, {}).get("html")
+            if html is not None:
+                terminalreporter.write_line(f"html report written: {html}")
+
+
+@pytest.hookimpl(trylast=True)  # after other plugins' sections
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     results = _results(config)
     if results is None or _is_worker(config) or not results.meta.get("suite_ran"):
@@ -227,9 +243,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             + (" ..." if len(other) > 5 else ""),
             red=True,
         )
-    # The HTML report's path is the section's last line (pytest's counts follow it).
-    written = config.stash.get(_WRITTEN, {})
-    for kind in sorted(written, key=lambda kind: kind == "html"):
-        tr.write_line(f"{kind} report written: {written[kind]}")
+    for kind, path in config.stash.get(_WRITTEN, {}).items():
+        if kind != "html":  # last of all: _ReportPathLast
+            tr.write_line(f"{kind} report written: {path}")
     if _WRITE_ERROR in config.stash:
         tr.write_line(config.stash[_WRITE_ERROR], red=True, bold=True)

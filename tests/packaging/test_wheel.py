@@ -9,7 +9,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from conftest import PACKAGES, ROOT, Installed, installed_env, run
+from installed_suite import PACKAGES, ROOT, Installed, installed_env, run, serving
 
 DATA_FILES = (
     "conformance/docs/requirements.md",
@@ -32,7 +32,8 @@ def _source_packages() -> list[str]:
 def test_wheel_carries_every_package_its_data_and_both_scripts(installed: Installed) -> None:
     with zipfile.ZipFile(installed.wheel) as wheel:
         names = set(wheel.namelist())
-        entry_points = next(wheel.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt"))
+        (meta,) = (n for n in names if n.endswith(".dist-info/entry_points.txt"))
+        entry_points = wheel.read(meta).decode()
     packages = _source_packages()
     assert "conformance/mutants/faults" in packages and "conformance/requirements" in packages
     missing = [p for p in packages if f"{p}/__init__.py" not in names]
@@ -74,27 +75,12 @@ def test_installed_suite_runs_from_an_empty_directory_against_the_bundled_server
 def test_installed_suite_certifies_a_given_target_from_an_empty_directory(
     installed: Installed, empty_dir: Path
 ) -> None:
-    env = installed_env(installed)
-    server = subprocess.Popen(
-        [str(installed.bin / "ikp-conformance"), "serve", "--port", "0"],
-        cwd=empty_dir,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline().strip()
-        assert line.startswith("listening on http://"), line
-        url = line.removeprefix("listening on ")
+    with serving(installed, empty_dir) as url:
         result = run(
             [str(installed.bin / "pytest"), "--pyargs", "conformance", f"--target={url}",
              "--hypothesis-profile=quick", "--report-dir=out"],
             cwd=empty_dir,
-            env=env,
+            env=installed_env(installed),
         )  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     _assert_certified(result, empty_dir / "out")
     assert f"ikp: target {url}" in result.stdout
