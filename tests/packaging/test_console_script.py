@@ -121,3 +121,33 @@ def test_requirements_prints_the_shipped_document(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert result.stdout == requirements_doc.shipped()
     assert "IKP-N2" in result.stdout
+
+
+def test_certify_junit_carries_each_failures_reproduce_command(tmp_path: Path) -> None:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "serve", "--port", "0", "--fault", "name-digit-first"],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip().removeprefix("listening on ")
+        result = ikp("certify", url, "--profile", "quick", "--", "-k", "test_names", cwd=tmp_path)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED
+    assert "ikp-conformance: verdict NOT CONFORMANT" in result.stdout
+    failed = [
+        case
+        for case in ET.parse(tmp_path / "reports" / "out" / "junit.xml").iter("testcase")
+        if case.find("failure") is not None
+    ]
+    assert failed
+    for case in failed:
+        props = [(p.get("name"), p.get("value") or "") for p in case.iter("property")]
+        assert ("requirement", "IKP-N3") in props
+        reproduce = [value for name, value in props if name == "reproduce"]
+        assert reproduce and all(url in command for command in reproduce), props
