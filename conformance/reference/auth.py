@@ -1,9 +1,19 @@
-"""Request signatures: V1 (HMAC-SHA1) and V3 (ACS3-HMAC-SHA256) verification (IKP-X3).
+"""Request signatures: V1 (HMAC-SHA1) and V3 (ACS3-HMAC-SHA256, ACS3-HMAC-SM3) verification (IKP-X3).
 
 Written from spec/ecs-api.md sections 3.2 and 3.3. The pure functions (``v1_string_to_sign``,
 ``v1_signature``, ``v3_canonical_request``, ``v3_string_to_sign``, ``v3_signature``) are what
 the published test vectors check; ``Verifier`` applies them to a request, checks the access
 key, the timestamp window and nonce reuse (nonces are remembered for the skew window).
+
+V3 has two HMAC algorithms, named by the first word of the ``Authorization`` header and
+repeated as the first line of the StringToSign. ``ACS3-HMAC-SM3`` (offered by the official
+signers, ``Config(signature_algorithm='ACS3-HMAC-SM3')``) builds the same canonical request and
+StringToSign as ``ACS3-HMAC-SHA256`` with SM3 (GB/T 32905) wherever SHA-256 is used: the
+hashed payload is hex SM3 of the body (the header that carries it keeps the name
+``x-acs-content-sha256``), the StringToSign is ``ACS3-HMAC-SM3\\n`` + hex SM3 of the canonical
+request and the signature is hex HMAC-SM3 keyed with the plain secret. SM3 comes from
+``cryptography`` (``hashlib`` has it only when its OpenSSL does). Any other Authorization
+scheme is answered ``IncompleteSignature`` naming the scheme (``UnknownScheme``).
 """
 
 from __future__ import annotations
@@ -17,13 +27,18 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
 
 from conformance import contract
 from conformance.reference import errors
 
 V3_ALGORITHM = "ACS3-HMAC-SHA256"
+V3_SM3_ALGORITHM = "ACS3-HMAC-SM3"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
@@ -107,16 +122,69 @@ def v3_canonical_request(
     )
 
 
-def v3_string_to_sign(canonical_request: str) -> str:
-    return V3_ALGORITHM + "\n" + hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+def sm3_hex(data: bytes) -> str:
+    """Hex SM3 digest of ``data``."""
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(data)
+    return digest.finalize().hex()
 
 
-def v3_signature(secret: str, string_to_sign: str) -> str:
-    return hmac.new(secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+def hmac_sm3_hex(key: bytes, message: bytes) -> str:
+    """Hex HMAC-SM3 (RFC 2104 over SM3's 64-byte blocks) of ``message`` keyed with ``key``."""
+    mac = crypto_hmac.HMAC(key, hashes.SM3())
+    mac.update(message)
+    return mac.finalize().hex()
+
+
+def _sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _hmac_sha256_hex(key: bytes, message: bytes) -> str:
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class V3Algorithm:
+    """One V3 signature algorithm: its name, its hash and its MAC (both hex)."""
+
+    name: str
+    hash_hex: Callable[[bytes], str]
+    mac_hex: Callable[[bytes, bytes], str]
+
+
+def _sm3_available() -> bool:
+    try:
+        sm3_hex(b"")
+    except UnsupportedAlgorithm:  # an OpenSSL built without SM3: the scheme is then unknown
+        return False
+    return True
+
+
+V3_ALGORITHMS: dict[str, V3Algorithm] = {
+    V3_ALGORITHM: V3Algorithm(V3_ALGORITHM, _sha256_hex, _hmac_sha256_hex),
+}
+if _sm3_available():
+    V3_ALGORITHMS[V3_SM3_ALGORITHM] = V3Algorithm(V3_SM3_ALGORITHM, sm3_hex, hmac_sm3_hex)
+
+
+def v3_payload_hash(body: bytes, algorithm: str = V3_ALGORITHM) -> str:
+    """The HashedPayload: hex digest of the body with the algorithm's hash."""
+    return V3_ALGORITHMS[algorithm].hash_hex(body)
+
+
+def v3_string_to_sign(canonical_request: str, algorithm: str = V3_ALGORITHM) -> str:
+    """``<algorithm>\\n`` + hex digest of the canonical request with the algorithm's hash."""
+    return algorithm + "\n" + V3_ALGORITHMS[algorithm].hash_hex(canonical_request.encode("utf-8"))
+
+
+def v3_signature(secret: str, string_to_sign: str, algorithm: str = V3_ALGORITHM) -> str:
+    """Hex HMAC of the StringToSign with the algorithm's hash, keyed with the plain secret."""
+    return V3_ALGORITHMS[algorithm].mac_hex(secret.encode("utf-8"), string_to_sign.encode("utf-8"))
 
 
 _AUTH_V3 = re.compile(
-    r"ACS3-HMAC-SHA256\s+Credential=([^,\s]*)\s*,\s*SignedHeaders=([^,\s]*)\s*,\s*Signature=([0-9a-fA-F]*)\s*"
+    r"(\S+)\s+Credential=([^,\s]*)\s*,\s*SignedHeaders=([^,\s]*)\s*,\s*Signature=([0-9a-fA-F]*)\s*"
 )
 
 
@@ -125,15 +193,22 @@ class V3Authorization:
     access_key_id: str
     signed_headers: tuple[str, ...]
     signature: str
+    algorithm: str = V3_ALGORITHM
+
+
+def authorization_scheme(value: str) -> str:
+    """The first word of an Authorization header (``ACS3-HMAC-SHA256``, ``Bearer``, ...)."""
+    return value.strip().split(None, 1)[0] if value.strip() else ""
 
 
 def parse_v3_authorization(value: str) -> V3Authorization | None:
-    """The parts of an ``ACS3-HMAC-SHA256`` Authorization header, or None if it is not one."""
+    """The parts of a V3 (``ACS3-HMAC-SHA256`` or ``ACS3-HMAC-SM3``) Authorization header, or
+    None if it is not one."""
     m = _AUTH_V3.fullmatch(value.strip())
-    if m is None:
+    if m is None or m.group(1) not in V3_ALGORITHMS:
         return None
-    signed = tuple(h for h in m.group(2).lower().split(";") if h)
-    return V3Authorization(m.group(1), signed, m.group(3).lower())
+    signed = tuple(h for h in m.group(3).lower().split(";") if h)
+    return V3Authorization(m.group(2), signed, m.group(4).lower(), m.group(1))
 
 
 # -- verification ---------------------------------------------------------------------------
@@ -189,6 +264,21 @@ class SignedRequest:
     body: bytes
 
 
+class UnknownScheme(errors.IncompleteSignature):
+    """An Authorization header whose scheme is neither V3 algorithm: ``IncompleteSignature``
+    (the code a malformed V3 header or an unsupported V1 ``SignatureMethod`` gets), with a
+    message that names the scheme (cut to 64 characters) and the ones the server knows."""
+
+    def __init__(self, scheme: str) -> None:
+        self.scheme = scheme
+        shown = scheme if len(scheme) <= 64 else scheme[:64] + "..."
+        known = ", ".join(V3_ALGORITHMS)
+        super().__init__(
+            f"{contract.INCOMPLETE_SIGNATURE.message} The Authorization scheme {shown!r} is not supported "
+            f"(supported: {known}; or a V1 signature in the parameters, without an Authorization header)."
+        )
+
+
 class Verifier:
     """Checks V1 and V3 signatures against configured access keys (None: accept all)."""
 
@@ -215,10 +305,13 @@ class Verifier:
         if self.access_keys is None:
             return
         authorization = next((v for k, v in request.headers if k.lower() == "authorization"), None)
-        if authorization is not None and authorization.lstrip().startswith(V3_ALGORITHM):
-            self._verify_v3(request, authorization)
-        else:
+        scheme = authorization_scheme(authorization or "")
+        if not scheme:  # no (or a blank) Authorization header: a V1 signature in the parameters
             self._verify_v1(request)
+        elif scheme in V3_ALGORITHMS:
+            self._verify_v3(request, authorization or "")
+        else:
+            raise UnknownScheme(scheme)
 
     def _verify_v1(self, request: SignedRequest) -> None:
         params = request.params
@@ -253,10 +346,10 @@ class Verifier:
             request.query,
             request.headers,
             auth.signed_headers,
-            hashlib.sha256(request.body).hexdigest(),
+            v3_payload_hash(request.body, auth.algorithm),
         )
-        string_to_sign = v3_string_to_sign(canonical)
-        expected = v3_signature(secret, string_to_sign)
+        string_to_sign = v3_string_to_sign(canonical, auth.algorithm)
+        expected = v3_signature(secret, string_to_sign, auth.algorithm)
         if not hmac.compare_digest(expected, auth.signature):
             raise errors.SignatureDoesNotMatch(string_to_sign)
         self._check_time_and_nonce(
