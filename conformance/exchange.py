@@ -35,6 +35,17 @@ class BodyFormat(StrEnum):
     ABSENT = "absent"
 
 
+# What a kept exchange holds of each body (results.json, the report, the failures in memory).
+KEPT_BODY_CHARACTERS = 4096
+
+
+def kept(text: str, limit: int = KEPT_BODY_CHARACTERS) -> str:
+    """``text`` up to ``limit`` characters, then a note of how many were cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n[... {len(text) - limit} more characters cut: the report keeps {limit}]"
+
+
 @dataclass(frozen=True)
 class ParsedBody:
     """What could be read out of a response body, JSON or XML alike.
@@ -126,7 +137,9 @@ class Exchange:
         return self.parsed.fields.get(name)
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (for results.json and the report)."""
+        """A JSON-ready dict (for results.json and the report). Bodies are kept up to
+        ``KEPT_BODY_CHARACTERS`` each, with a note of how much was cut: what a run keeps does
+        not grow with the size of a target's answers (the oracle judged the whole body)."""
         return {
             "action": self.action,
             "transport": self.transport.value,
@@ -135,10 +148,10 @@ class Exchange:
             "url": self.url,
             "params": dict(self.params),
             "request_headers": dict(self.request_headers),
-            "request_body": self.request_body,
+            "request_body": kept(self.request_body),
             "status": self.status,
             "response_headers": dict(self.response_headers),
-            "response_text": self.response_text,
+            "response_text": kept(self.response_text),
             "elapsed": round(self.elapsed, 6),
             "transport_error": self.transport_error,
             "attempts": self.attempts,

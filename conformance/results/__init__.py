@@ -47,6 +47,11 @@ class Failure:
     exchange: dict[str, Any] | None
     acceptable: list[str]
     reproduce: str
+    # Whether the example was minimised (shrinking.py): False when the shrink budget or an
+    # earlier test that explains the same deviation (``explained_by``) stopped it; None outside
+    # Hypothesis or without a budget.
+    shrunk: bool | None = None
+    explained_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -133,6 +138,8 @@ class RunResults:
         reproduce: str = "",
         final: bool | None = None,
         labels: tuple[str, ...] = (),
+        shrunk: bool | None = None,
+        explained_by: str | None = None,
     ) -> None:
         """Count ``verdict`` against each requirement it names; keep the latest failure per test.
 
@@ -180,7 +187,18 @@ class RunResults:
                     exchange=exchange.to_json() if exchange is not None else None,
                     acceptable=list(acceptable or []),
                     reproduce=reproduce,
+                    shrunk=shrunk,
+                    explained_by=explained_by,
                 )
+
+    def not_minimised(self, test_id: str, explained_by: str | None) -> None:
+        """The shrink budget ended ``test_id``'s search (``runner/shrinking.py``): its recorded
+        failures are the examples as found, ``explained_by`` the test showing the minimal one."""
+        with self._lock:
+            for failure in self.failures.values():
+                if failure.test_id == test_id:
+                    failure.shrunk, failure.explained_by = False, explained_by
+            self._provisional.pop(test_id, None)
 
     def _withdraw_provisional(self, test_id: str, final: frozenset[str]) -> None:
         """The final replay of ``test_id`` failed ``final``: an earlier example that failed

@@ -39,10 +39,11 @@ _MARKERS = (
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     # The reporting hooks add options of their own (--baseline), so they must be registered
     # before the command line is parsed.
-    from conformance.runner import reporting
+    from conformance.runner import reporting, shrinking, terse
 
-    if not pluginmanager.has_plugin("ikp_reporting"):
-        pluginmanager.register(reporting, "ikp_reporting")
+    for name, module in (("ikp_reporting", reporting), ("ikp_shrinking", shrinking), ("ikp_terse", terse)):
+        if not pluginmanager.has_plugin(name):
+            pluginmanager.register(module, name)
     group = parser.getgroup("ikp", "ImportKeyPair conformance suite")
     group.addoption(
         "--target",

@@ -22,7 +22,7 @@ import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import strategies as st
@@ -36,6 +36,7 @@ from conformance.results.reproduce import command_for
 from conformance.runner import listing, ways
 from conformance.runner.capabilities import Capabilities, probe_capabilities
 from conformance.runner.hygiene import AUTO_CLEANUP_ROOM, Hygiene
+from conformance.runner.shrinking import BUDGET_KEY, ShrinkBudget, deviation_of
 from conformance.runner.testids import PerTestCounters, current_test_id, final_example
 from conformance.target import Credentials, Target, TargetConfig
 from conformance.target.encodings import SUITE, ClientEncoding
@@ -54,6 +55,12 @@ class TargetGone(Exception):
     """The target stopped answering: an ERROR, never a verdict on the contract."""
 
 
+def target_gone(message: str) -> NoReturn:
+    """Raise ``TargetGone``, always from this line: Hypothesis tells failures apart by where
+    they were raised, and one dead target must look like one failure, not a flaky test."""
+    raise TargetGone(message)
+
+
 class Suite(Hygiene):
     """One conformance session against one target (see the module docstring)."""
 
@@ -65,9 +72,11 @@ class Suite(Hygiene):
         prefix: str,
         strict_messages: bool = False,
         known_resource_group: str | None = None,
+        budget: ShrinkBudget | None = None,
     ) -> None:
         self.target = target
         self.config = target.config
+        self.budget = budget  # None: Hypothesis shrinks as it likes (shrinking.py)
         self.results = results
         self.prefix = prefix
         self.strict_messages = strict_messages
@@ -141,7 +150,8 @@ class Suite(Hygiene):
         """Before sending: a fresh name (``freshen``), room in the region, and the outcomes
         the model expects now."""
         if self.gone:
-            raise TargetGone(self.gone)
+            target_gone(self.gone)
+        self.within_budget()
         if fresh:
             case = self.freshen(case, avoid)
         region = case.params.get("RegionId", "")
@@ -171,16 +181,30 @@ class Suite(Hygiene):
         if verdict.status not in (Status.FAIL, Status.ERROR):
             self.results.record(current_test_id(), verdict, exchange=exchange, labels=labels)
             return
+        final = final_example()
+        test_id = current_test_id()
+        if self.budget is not None and final is False:
+            failed = dict(verdict.failed_requirements)
+            self.budget.failed(test_id, deviation_of(failed, verdict.reasons), verdict.reasons)
         self.results.record(
-            current_test_id(),
+            test_id,
             verdict,
             labels=labels,
             case=case.to_json() if case is not None else None,
             exchange=exchange,
             acceptable=oracle.describe_outcomes(case.outcomes) if case is not None else [],
             reproduce=command_for(exchange, self.config) if exchange is not None else "",
-            final=final_example(),
+            final=final,
+            shrunk=True if final else None,
         )
+
+    def within_budget(self) -> None:
+        """Before a shrink attempt: end the test (send nothing) once its shrinking is past the
+        budget, or another test already explains its deviation (``shrinking.py``)."""
+        test_id = current_test_id()
+        if self.budget is not None and final_example() is False and self.budget.over(test_id):
+            self.results.not_minimised(test_id, self.budget.explained_by(test_id))
+            raise self.budget.stop(test_id)
 
     def _note_transport(self, exchange: Exchange) -> None:
         with self._lock:
@@ -201,7 +225,7 @@ class Suite(Hygiene):
         if verdict.status is Status.FAIL:
             pytest.fail("\n".join(verdict.reasons) or "FAIL", pytrace=False)
         if verdict.status is Status.ERROR:
-            raise TargetGone("ERROR (not a verdict on the contract): " + "; ".join(verdict.reasons))
+            target_gone("ERROR (not a verdict on the contract): " + "; ".join(verdict.reasons))
 
     def fail(
         self, req_id: str, reason: str, case: Case | None = None, exchange: Exchange | None = None
@@ -300,6 +324,7 @@ def open_suite(config: pytest.Config, results: RunResults, *, prefix: str) -> It
         prefix=prefix,
         strict_messages=config.getoption("strict_messages"),
         known_resource_group=resource_group,
+        budget=config.stash.get(BUDGET_KEY, None),
     )
     try:
         suite.probe_capabilities()

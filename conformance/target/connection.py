@@ -230,9 +230,16 @@ class Connections:
         return Response(response.status, joined, body_read, note)
 
     def _read_body(self, response: http.client.HTTPResponse, deadline: float) -> tuple[bytes, str | None]:
-        """At most ``max_body`` bytes (decoded); gives up at ``deadline``."""
+        """At most ``max_body`` bytes (decoded); gives up at ``deadline``. A body whose
+        declared length is already over ``max_body`` is not read at all: reading (and keeping)
+        its first ``max_body`` bytes would tell the oracle nothing more than its length does."""
         encoding = (response.getheader("Content-Encoding") or "").strip().lower()
         decoder = _Decoder(encoding) if encoding in ("gzip", "deflate") else None
+        if decoder is None and response.length is not None and response.length > self.max_body:
+            return b"", (
+                f"response body of {response.length} bytes (Content-Length) is larger than "
+                f"{self.max_body} bytes; not read"
+            )
         chunks: list[bytes] = []
         size = 0
         while True:
