@@ -22,13 +22,12 @@ flaky when the shrinker replays a choice sequence that failed before). The repor
 latest counterexample the test recorded, which was sent and judged like any other, marked
 as not minimised. A budget changes which example is shown, never a verdict.
 
-The budget is ``--shrink-budget PER_FAILURE[,PER_RUN]`` (seconds; ``IKP_SHRINK_BUDGET``), by
-default the loaded profile's (``PROFILE_BUDGETS``). Each xdist worker has its own.
+The budget is ``--shrink-budget PER_FAILURE[,PER_RUN]`` (seconds; ``IKP_SHRINK_BUDGET`` through
+``envvars``), by default the loaded profile's (``PROFILE_BUDGETS``). Each xdist worker has its own.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -47,7 +46,6 @@ PROFILE_BUDGETS: dict[str, tuple[float, float]] = {
     "ci": (20.0, 90.0),
     "thorough": (60.0, 600.0),
 }
-ENV = "IKP_SHRINK_BUDGET"
 # What differs between two examples of one deviation: quoted text, bracketed lists, hex
 # fingerprints and numbers (not an HTTP status: 200 and 500 are two deviations).
 _SPECIFICS = re.compile(
@@ -158,15 +156,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--shrink-budget",
         default=None,
         metavar="SECONDS[,RUN_SECONDS]",
-        help="seconds Hypothesis may spend minimising one failure, and the whole run "
-        f"(env {ENV}); default by profile: "
+        help="seconds Hypothesis may spend minimising one failure, and the whole run; "
+        "default by profile: "
         + ", ".join(f"{name} {a:g},{b:g}" for name, (a, b) in PROFILE_BUDGETS.items()),
     )
 
 
-def budget_for(option: str | None, env: str | None, profile: str) -> ShrinkBudget:
-    """The budget from the option, else the environment, else the profile's."""
-    text = option or env
+def budget_for(option: str | None, profile: str) -> ShrinkBudget:
+    """The budget from the option (or its ``IKP_SHRINK_BUDGET``), else the profile's."""
+    text = option
     per_failure, per_run = (
         parse_budget(text) if text else PROFILE_BUDGETS.get(profile, PROFILE_BUDGETS["default"])
     )
@@ -177,7 +175,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Hypothesis loads ``--hypothesis-profile`` in its own configure hook, maybe after this one.
     profile = config.getoption("hypothesis_profile", None) or current_profile_name()
     try:
-        budget = budget_for(config.getoption("--shrink-budget"), os.environ.get(ENV), profile)
+        budget = budget_for(config.getoption("--shrink-budget"), profile)
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[BUDGET_KEY] = budget

@@ -11,6 +11,7 @@ from markupsafe import escape
 from report_samples import ESCAPED_SCRIPT, SCRIPT, conformant, exchange
 
 from conformance import contract
+from conformance.exchange import KEPT_BODY_CHARACTERS
 from conformance.results import RunResults
 from conformance.verdict import Observation, Status, Verdict
 from reports.render import render_html, terminal_lines, write_outputs
@@ -192,8 +193,11 @@ def test_many_failures_and_long_bodies_stay_readable(tmp_path: Path) -> None:
     paths = write_outputs(results, tmp_path)
     html = paths["html"].read_text(encoding="utf-8")
     assert html.count('<details class="failure"') == 25  # the report keeps every failure
-    assert "(10000 more characters in results.json)" in html
-    assert body in paths["json"].read_text(encoding="utf-8")
+    # a kept exchange holds a few KB of each body, and says how much was cut (issue 14)
+    cut = f"{len(body) - KEPT_BODY_CHARACTERS} more characters cut"
+    assert cut in html
+    kept = paths["json"].read_text(encoding="utf-8")
+    assert body[:KEPT_BODY_CHARACTERS] in kept and body not in kept and cut in kept
 
 
 def test_profile_question_on_a_core_requirement_is_shown_with_its_tier(tmp_path: Path) -> None:

@@ -45,10 +45,9 @@ def test_parse_budget() -> None:
     for bad in ("", "x", "1,2,3", "-1"):
         with pytest.raises(ValueError, match="shrink-budget"):
             parse_budget(bad)
-    assert budget_for(None, None, "quick").per_failure == PROFILE_BUDGETS["quick"][0]
-    assert budget_for(None, "7,8", "quick").per_run == 8.0
-    assert budget_for("1", "7,8", "quick").per_failure == 1.0  # the option beats the environment
-    assert budget_for(None, None, "no-such-profile").per_run == PROFILE_BUDGETS["default"][1]
+    assert budget_for(None, "quick").per_failure == PROFILE_BUDGETS["quick"][0]
+    assert budget_for("7,8", "quick").per_run == 8.0
+    assert budget_for(None, "no-such-profile").per_run == PROFILE_BUDGETS["default"][1]
 
 
 def test_the_first_test_shrinks_within_its_budget() -> None:
