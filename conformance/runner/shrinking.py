@@ -157,8 +157,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="SECONDS[,RUN_SECONDS]",
         help="seconds Hypothesis may spend minimising one failure, and the whole run; "
-        "default by profile: "
-        + ", ".join(f"{name} {a:g},{b:g}" for name, (a, b) in PROFILE_BUDGETS.items()),
+        "default by profile: " + ", ".join(f"{name} {a:g},{b:g}" for name, (a, b) in PROFILE_BUDGETS.items()),
     )
 
 
