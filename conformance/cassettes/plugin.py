@@ -69,6 +69,8 @@ def _wanted(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if _option(config, "fail_on_divergence") and not _option(config, "compare_with"):
+        raise pytest.UsageError("--fail-on-divergence needs --compare-with FILE")
     if not _wanted(config) or hasattr(config, "workerinput"):
         return
     workers = _option(config, "numprocesses")
@@ -83,8 +85,6 @@ def pytest_configure(config: pytest.Config) -> None:
             config.stash[RECORDED_KEY] = Cassette.load(Path(source))
         except ValueError as exc:
             raise pytest.UsageError(f"--compare-with: {exc}") from exc
-    if _option(config, "fail_on_divergence") and not source:
-        raise pytest.UsageError("--fail-on-divergence needs --compare-with FILE")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
