@@ -13,7 +13,7 @@ A cassette is one JSON document (UTF-8), versioned by ``format_version``::
       "recorded": "2026-12-01T17:00:00+00:00",
       "entries": [
         {"id": "<16 hex digits>",        # sha256 of the canonical key, for look-ups
-         "key": {"test", "action", "transport", "format", "encoding", "signed", "tamper",
+         "key": {"test", "action", "transport", "format", "encoding", "tamper",
                  "params", "param_count", "params_sha256"},
          "answers": [{"status", "code", "message", "syntax", "root", "fields",
                       "fingerprint", "transport_error"}, ...]}
@@ -22,7 +22,8 @@ A cassette is one JSON document (UTF-8), versioned by ``format_version``::
 
 The **canonical key** of a request (``canonical_key``) is what the suite asked for: the test
 (its node id without the directory), the action, the way it was sent (transport, Format,
-client encoding, signed or not, signature faults applied) and the business parameters, with
+client encoding, signature faults applied; not whether it was signed, which is the run's
+credentials, so that a signed run's cassette answers for an unsigned mock) and the business parameters, with
 the run's name prefix written ``<PREFIX>`` (``<PREFIX:upper>`` and the like when a test changed
 its case, ``<PREFIX:+x>`` when a character was put inside it) and the fresh-name counter of
 ``hygiene.unique_name`` (``<prefix><label><6 hex salt><4+ hex counter>``) written
@@ -142,7 +143,6 @@ def canonical_key(exchange: Exchange, test_id: str, normaliser: Normaliser, *, r
         "transport": exchange.transport.value,
         "format": exchange.body_format.value,
         "encoding": exchange.encoding,
-        "signed": exchange.signed,
         "tamper": tamper,
     }
     if raced:
