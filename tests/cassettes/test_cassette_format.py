@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from conformance import contract
@@ -14,7 +15,9 @@ from conformance.cassettes import Cassette, Recorder, compare
 from conformance.cassettes.cassette import Normaliser, _salt_of, canonical_key, redacted_target
 from conformance.cassettes.compare import fingerprint_format
 from conformance.exchange import BodyFormat, Exchange, ParsedBody, Transport
-from conformance.results import Verdicts, gate
+from conformance.results import RunResults, Verdicts, gate
+from reports.render import SCHEMA_PATH as SCHEMA
+from reports.render import write_outputs
 
 PREFIX = "ikp0123abcdw1-"
 TEST = "tests/x/test_names.py::test_valid[IKP-N1]"
@@ -213,3 +216,23 @@ def test_planted_secrets_reach_no_cassette(tmp_path: Path, monkeypatch: pytest.M
 def test_the_gate_fails_a_divergent_run_only_when_asked(status: int, divergent: bool, expected: int) -> None:
     assert gate.exit_status(status, Verdicts.CONFORMANT, divergent=divergent) == expected
     assert gate.exit_status(status, Verdicts.CONFORMANT, regressions=[], divergent=divergent) == expected
+
+
+def test_divergences_reach_results_json_and_report_html(tmp_path: Path) -> None:
+    recorded = _cassette((_exchange("n"), TEST))
+    error_200 = _exchange("n", 200, {"RequestId": "r", "Code": "Bad", "Message": "m"})
+    comparison = compare(_cassette((error_200, TEST), (_exchange("other"), TEST)), recorded, "c.json")
+    paths = write_outputs(
+        RunResults(),
+        tmp_path,
+        comparison={"summary": comparison.summary(), "divergences": comparison.divergences},
+    )
+    doc = json.loads(paths["json"].read_text(encoding="utf-8"))
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert [d["aspects"] for d in doc["divergences"]] == [["code", "fingerprint format", "body shape"]]
+    assert doc["comparison"]["divergent"] == 1 and len(doc["comparison"]["uncompared"]) == 1
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "Divergences from the cassette (1)" in html and "Not compared (1)" in html
+    # Without --compare-with neither key appears (both are optional in the schema).
+    plain = json.loads(write_outputs(RunResults(), tmp_path / "plain")["json"].read_text(encoding="utf-8"))
+    assert "divergences" not in plain and "comparison" not in plain
