@@ -8,6 +8,7 @@ HTML therefore cannot disagree, and none can carry a credential the others would
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,15 @@ HTML_BODY_LIMIT = 20_000  # characters of a body shown in report.html; results.j
 STATUS_ORDER = [Status.FAIL, Status.ERROR, Status.UNSUPPORTED, Status.NOT_COVERED, Status.PASS]
 
 
-def build_document(results: RunResults, baseline: BaselineDiff | None = None) -> dict[str, Any]:
-    """The scrubbed JSON document every output is rendered from (the content of results.json)."""
+def build_document(
+    results: RunResults,
+    baseline: BaselineDiff | None = None,
+    comparison: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The scrubbed JSON document every output is rendered from (the content of results.json).
+
+    ``comparison`` (``--compare-with``, ``conformance/cassettes``): ``{"summary", "divergences"}``,
+    written as the top-level ``comparison`` and ``divergences``."""
     doc = results.to_json()
     doc["kind"] = "ImportKeyPairConformanceReport"
     doc["generated"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -53,6 +61,9 @@ def build_document(results: RunResults, baseline: BaselineDiff | None = None) ->
     meta.setdefault("target", None)
     if baseline is not None:
         doc["baseline"] = baseline.to_json()
+    if comparison is not None:
+        doc["comparison"] = dict(comparison["summary"])
+        doc["divergences"] = list(comparison["divergences"])
     scrubbed: dict[str, Any] = scrub(doc)
     return scrubbed
 
@@ -197,12 +208,16 @@ def render_html(doc: dict[str, Any]) -> str:
 
 # -- files ------------------------------------------------------------------------------------
 def write_outputs(
-    results: RunResults, report_dir: Path, *, baseline: BaselineDiff | None = None
+    results: RunResults,
+    report_dir: Path,
+    *,
+    baseline: BaselineDiff | None = None,
+    comparison: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write ``report.html`` and ``results.json`` into ``report_dir``; return ``{"html", "json"}`` paths."""
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    doc = build_document(results, baseline)
+    doc = build_document(results, baseline, comparison)
     json_path = report_dir / JSON_NAME
     html_path = report_dir / HTML_NAME
     json_path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")

@@ -39,9 +39,11 @@ _MARKERS = (
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     # The reporting hooks add options of their own (--baseline), so they must be registered
     # before the command line is parsed.
+    from conformance.cassettes import plugin as cassettes
     from conformance.runner import reporting, shrinking, terse
 
-    for name, module in (("ikp_reporting", reporting), ("ikp_shrinking", shrinking), ("ikp_terse", terse)):
+    modules = (("ikp_reporting", reporting), ("ikp_shrinking", shrinking), ("ikp_terse", terse))
+    for name, module in (*modules, ("ikp_cassettes", cassettes)):
         if not pluginmanager.has_plugin(name):
             pluginmanager.register(module, name)
     group = parser.getgroup("ikp", "ImportKeyPair conformance suite")

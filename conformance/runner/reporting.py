@@ -188,8 +188,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     report_dir = Path(_option(config, "report_dir") or DEFAULT_REPORT_DIR)
     if not report_dir.is_absolute():
         report_dir = config.invocation_params.dir / report_dir
+    from conformance.cassettes import plugin as cassettes
+
+    comparison = cassettes.comparison_of(config)  # --compare-with FILE
     try:
-        config.stash[_WRITTEN] = render.write_outputs(results, report_dir, baseline=diff)
+        config.stash[_WRITTEN] = render.write_outputs(
+            results, report_dir, baseline=diff, comparison=comparison
+        )
     except OSError as exc:
         config.stash[_WRITE_ERROR] = f"could not write the reports to {report_dir}: {exc}"
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
@@ -204,6 +209,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         results.verdict(),
         regressions=None if diff is None else diff.regressions,
         unmarked_failures=other,
+        divergent=bool(comparison and comparison["divergences"]) and cassettes.fail_on_divergence(config),
     )
 
 

@@ -318,6 +318,9 @@ def open_suite(config: pytest.Config, results: RunResults, *, prefix: str) -> It
         )
     )
     results.meta["config"] = target.config.redacted()
+    from conformance.cassettes.plugin import observe
+
+    observe(config, target, prefix)  # --record / --compare-with see every exchange
     suite = Suite(
         target,
         results,

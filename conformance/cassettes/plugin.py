@@ -1,0 +1,194 @@
+"""The cassette options and hooks: ``--record FILE``, ``--compare-with FILE``, ``--fail-on-divergence``.
+
+Registered as ``ikp_cassettes`` by the main plugin's ``pytest_addoption``. When either option
+is given, ``observe`` (called once by ``session.open_suite``) wraps the session target's
+``call`` and ``call_many``, through which every ImportKeyPair, DescribeKeyPairs and
+DeleteKeyPairs of the run goes, so that a ``Recorder`` sees each exchange (already redacted by
+the target client) with the test that sent it. At the end of the session the cassette is
+written (``--record``) and compared with the given one (``--compare-with``); the comparison
+is stashed for ``runner/reporting.py``, which puts it in the reports and hands
+``--fail-on-divergence`` to the exit-status gate.
+
+Under pytest-xdist every worker would see only its share of the requests: both options
+refuse ``-n`` (a usage error) rather than write or compare a partial cassette.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import conformance
+from conformance.cassettes.cassette import Cassette, Recorder, redacted_target
+from conformance.cassettes.compare import Comparison, compare
+from conformance.exchange import Exchange
+from conformance.results import RESULTS_KEY
+from conformance.runner.testids import current_test_id
+
+RECORDER_KEY = pytest.StashKey[Recorder]()
+RECORDED_KEY = pytest.StashKey[Cassette]()
+COMPARISON_KEY = pytest.StashKey[Comparison]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ikp", "ImportKeyPair conformance suite")  # the plugin's group
+    group.addoption(
+        "--record",
+        metavar="FILE",
+        default=None,
+        help="write every exchange of the run to a cassette FILE (redacted; see docs/cassettes.md)",
+    )
+    group.addoption(
+        "--compare-with",
+        metavar="FILE",
+        default=None,
+        help="compare each exchange with a cassette recorded with the same seed and profile; "
+        "divergences go to the reports (not conformance failures)",
+    )
+    group.addoption(
+        "--fail-on-divergence",
+        action="store_true",
+        default=False,
+        help="with --compare-with: exit with status 1 when any answer diverges from the cassette",
+    )
+
+
+def _option(config: pytest.Config, name: str) -> Any:
+    try:
+        return config.getoption(name)
+    except ValueError:
+        return None
+
+
+def _wanted(config: pytest.Config) -> bool:
+    return bool(_option(config, "record") or _option(config, "compare_with"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _option(config, "fail_on_divergence") and not _option(config, "compare_with"):
+        raise pytest.UsageError("--fail-on-divergence needs --compare-with FILE")
+    if not _wanted(config) or hasattr(config, "workerinput"):
+        return
+    workers = _option(config, "numprocesses")
+    if workers not in (None, 0, "0"):
+        raise pytest.UsageError(
+            "--record and --compare-with need every request in one process: run without -n "
+            f"(got -n {workers}); each xdist worker would see only its share of the tests"
+        )
+    source = _option(config, "compare_with")
+    if source:
+        try:
+            config.stash[RECORDED_KEY] = Cassette.load(Path(source))
+        except ValueError as exc:
+            raise pytest.UsageError(f"--compare-with: {exc}") from exc
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A cassette answers only for the requests its seed and profile made: refuse another."""
+    config = session.config
+    recorded = config.stash.get(RECORDED_KEY, None)
+    results = config.stash.get(RESULTS_KEY, None)
+    if recorded is None or results is None:
+        return
+    from conformance.runner import profiles
+
+    seed = results.meta.get("seed")
+    profile = profiles.current_profile_name()
+    theirs = (recorded.header.get("seed"), recorded.header.get("hypothesis_profile"))
+    if theirs != (seed, profile):
+        pytest.exit(
+            f"ikp: --compare-with: the cassette was recorded with seed {theirs[0]} and profile "
+            f"{theirs[1]}; this run has seed {seed} and profile {profile} (give "
+            f"--hypothesis-seed={theirs[0]} --hypothesis-profile={theirs[1]})",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+
+def observe(config: pytest.Config, target: Any, prefix: str) -> None:
+    """Have a ``Recorder`` see every exchange ``target`` makes (only with --record/--compare-with)."""
+    if not _wanted(config):
+        return
+    recorder = Recorder(prefix)
+    config.stash[RECORDER_KEY] = recorder
+    call, call_many = target.call, target.call_many
+
+    def observed_call(*args: Any, **kw: Any) -> Exchange:
+        exchange: Exchange = call(*args, **kw)
+        raced = threading.current_thread() is not threading.main_thread()  # races.concurrently
+        recorder.note(exchange, current_test_id(), raced=raced)
+        return exchange
+
+    def observed_call_many(calls: Sequence[Any]) -> list[Exchange]:
+        exchanges: list[Exchange] = call_many(calls)
+        test = current_test_id()
+        for exchange in exchanges:
+            recorder.note(exchange, test)
+        return exchanges
+
+    target.call = observed_call
+    target.call_many = observed_call_many
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the cassette and compare (before ``reporting.py`` writes the reports, trylast)."""
+    config = session.config
+    recorder = config.stash.get(RECORDER_KEY, None)
+    results = config.stash.get(RESULTS_KEY, None)
+    if recorder is None or results is None:
+        return
+    meta = results.meta
+    recorder.cassette.header.update(
+        {
+            "suite_version": conformance.__version__,
+            "seed": meta.get("seed"),
+            "hypothesis_profile": meta.get("hypothesis_profile"),
+            "target": redacted_target(str(meta.get("target") or "")),
+        }
+    )
+    recorder.stamp()
+    path = _option(config, "record")
+    if path:
+        target = Path(path)
+        if not target.is_absolute():
+            target = config.invocation_params.dir / target
+        recorder.cassette.save(target)
+        meta["cassette"] = str(target)
+    recorded = config.stash.get(RECORDED_KEY, None)
+    if recorded is not None:
+        config.stash[COMPARISON_KEY] = compare(
+            recorder.cassette, recorded, str(_option(config, "compare_with"))
+        )
+
+
+def comparison_of(config: pytest.Config) -> dict[str, Any] | None:
+    """For the reports: ``{"summary": ..., "divergences": [...]}``, or None without --compare-with."""
+    comparison = config.stash.get(COMPARISON_KEY, None)
+    if comparison is None:
+        return None
+    return {"summary": comparison.summary(), "divergences": list(comparison.divergences)}
+
+
+def fail_on_divergence(config: pytest.Config) -> bool:
+    return bool(_option(config, "fail_on_divergence"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """One line for each cassette written or compared (the details are in the reports)."""
+    results = config.stash.get(RESULTS_KEY, None)
+    path = results.meta.get("cassette") if results is not None else None
+    if path:
+        terminalreporter.write_line(f"cassette written: {path}")
+    comparison = config.stash.get(COMPARISON_KEY, None)
+    if comparison is not None:
+        summary = comparison.summary()
+        terminalreporter.write_line(
+            f"divergences from {summary['cassette']}: {summary['divergent']} "
+            f"({summary['compared']} answers compared, "
+            f"{len(summary['uncompared'])} requests not in the cassette)",
+            red=bool(comparison.divergences),
+        )
