@@ -102,7 +102,9 @@ SELECTION: dict[str, str] = {
     "tag-lone-value-ignored": TAGS,
     "tag-length-in-bytes": TAGS,
     "quota-status-400": "test_quota",
-    "quota-spent-by-rejects": "test_quota or test_lifecycle",
+    "quota-spent-by-rejects": (
+        "test_quota or test_lifecycle or test_rejected_import or test_each_rejection_kind"
+    ),
     "quota-not-freed-by-delete": "test_delete_frees or test_quota_is_500",
     "fingerprint-ecdsa-point-only": KEYS_OK,
     "fingerprint-dss-of-base64": KEYS_OK,
