@@ -138,14 +138,24 @@ def valid_keys(
     key = draw(documented_keys(types, ca_kinds))
     choice = {None: optional_comments(), True: comments(), False: st.none()}[with_comment]
     comment = draw(choice)
+    return one_line_sample(
+        key,
+        "openssh-comment" if comment else "openssh",
+        comment,
+        description=f"{key.documented_type} one-line" + (" with a comment" if comment else ""),
+    )
+
+
+def one_line_sample(key: SshKey, rule: str, comment: str | None = None, description: str = "") -> KeySample:
+    """The valid OpenSSH one-line sample of ``key`` (``TYPE BASE64 [COMMENT]``; IKP-K2, IKP-R2)."""
     return key_sample(
         key,
         openssh_line(key.key_type, key.blob.data, comment),
         encoding="openssh",
         validity=Validity.VALID,
         requirements=VALID_REQUIREMENTS,
-        rule="openssh-comment" if comment else "openssh",
-        description=f"{key.documented_type} one-line" + (" with a comment" if comment else ""),
+        rule=rule,
+        description=description,
     )
 
 

@@ -10,7 +10,7 @@ gives the same key (requirements.md, "A run is reproducible").
 from __future__ import annotations
 
 from strategies.authorities import authority
-from strategies.bodies import VALID_REQUIREMENTS, SshKey, key_sample
+from strategies.bodies import SshKey, one_line_sample
 from strategies.certificates import FIELD_BYTES, build_certificate, fields_from_bytes
 from strategies.encodings import openssh_line
 from strategies.keys import (
@@ -27,18 +27,6 @@ from strategies.samples import KeySample, Validity
 
 # The key families ``family_key`` knows.
 FAMILIES = ("rsa", "dsa", "ecdsa", "certificate")
-
-
-def one_line_sample(key: SshKey, rule: str, comment: str | None = None) -> KeySample:
-    """The valid OpenSSH one-line sample of ``key`` (``TYPE BASE64 [COMMENT]``; IKP-K2, IKP-R2)."""
-    return key_sample(
-        key,
-        openssh_line(key.key_type, key.blob.data, comment),
-        encoding="openssh",
-        validity=Validity.VALID,
-        requirements=VALID_REQUIREMENTS,
-        rule=rule,
-    )
 
 
 def rsa_1024_sample(seed: bytes) -> KeySample:
