@@ -13,11 +13,16 @@ import fcntl
 import hashlib
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from conformance.reference import RunningServer, start_server
+
+from .steps import AK, SECRET
 
 NODE_PROJECT = Path(__file__).parent / "node"
 NPM_CI_TIMEOUT = 600
@@ -66,3 +71,15 @@ def node_project() -> Path:
     if missing:
         pytest.skip(f"{' and '.join(missing)} not installed: the Node.js client tests need node 18+ and npm")
     return install_node_project()
+
+
+@pytest.fixture(scope="module")
+def signed_server() -> Iterator[RunningServer]:
+    with start_server(access_keys={AK: SECRET}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def unsigned_server() -> Iterator[RunningServer]:
+    with start_server() as running:
+        yield running

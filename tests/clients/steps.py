@@ -23,6 +23,9 @@ from typing import Any, Protocol
 
 from conformance import contract
 
+# The access key the signed reference server of these tests knows.
+AK, SECRET = "client-test-id", "client-test-secret"
+
 REGION = contract.DEFAULT_REGION
 TAG = ("team", "conformance")
 

@@ -12,31 +12,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conformance.reference import RunningServer, start_server
 
-from .steps import FAULT_FAILS, Step, describe_failures, failed, fingerprint_of, steps_for
+from .steps import AK, FAULT_FAILS, SECRET, Step, describe_failures, failed, fingerprint_of, steps_for
 
-AK, SECRET = "node-client-id", "node-client-secret"
 CLIENTS = ("ecs7-v3", "ecs7-v2", "ecs4-v3", "ecs4-v2", "pop-get", "pop-post")
 FAULT_CLIENTS = ("ecs7-v3", "ecs4-v2", "pop-post")  # both SDK generations, both signings, pop-core
 RUN_TIMEOUT = 120
-
-
-@pytest.fixture(scope="module")
-def signed_server() -> Iterator[RunningServer]:
-    with start_server(access_keys={AK: SECRET}) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def unsigned_server() -> Iterator[RunningServer]:
-    with start_server() as running:
-        yield running
 
 
 def run_node(

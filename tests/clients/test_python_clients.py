@@ -9,7 +9,7 @@ server's StringToSign with its own and reports a wrong secret as ``InvalidAccess
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 
 import pytest
@@ -18,9 +18,8 @@ from conformance import contract
 from conformance.reference import RunningServer, start_server
 
 from .python_clients import FOOTMARK_BUGS, FootmarkAdapter, LibcloudAdapter, footmark_endpoint
-from .steps import FAULT_FAILS, Adapter, Step, describe_failures, failed, run_steps, steps_for
+from .steps import AK, FAULT_FAILS, SECRET, Adapter, Step, describe_failures, failed, run_steps, steps_for
 
-AK, SECRET = "py-client-id", "py-client-secret"
 PLACEHOLDER = ("unsigned-id", "unsigned-secret")
 
 Make = Callable[[RunningServer, str, str], Adapter]
@@ -38,18 +37,6 @@ CLIENTS: dict[str, tuple[Make, Scope, tuple[str, ...]]] = {
         ("InvalidAccessKeySecret",),
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def signed_server() -> Iterator[RunningServer]:
-    with start_server(access_keys={AK: SECRET}) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def unsigned_server() -> Iterator[RunningServer]:
-    with start_server() as running:
-        yield running
 
 
 def run_client(client: str, server: RunningServer, signed: bool, public_key: str, prefix: str) -> list[Step]:
