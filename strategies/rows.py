@@ -76,7 +76,7 @@ def tag_row_part(row: str, valid: bool, tag_params: dict[str, str]) -> Part:
 # Tags whose text must come back verbatim in either format: XML specials (an XML writer that
 # does not escape them breaks its body) and 128 multi-byte characters (IKP-TG1, IKP-X1).
 VERBATIM_TAGS: dict[str, list[Tag]] = {
-    "xml-specials": [(1, "a&b<c>", "R&D <core> \"q\" 'a' &amp;"), (2, "k]]>", "]]><x/>")],
+    "xml-specials": [(1, "a&b<c>", _XML_SPECIALS), (2, "k]]>", "]]><x/>")],
     "multibyte-max": [(1, "\u952e" * contract.TAG_KEY_MAX_LENGTH, "\u00e9" * contract.TAG_VALUE_MAX_LENGTH)],
 }
 
