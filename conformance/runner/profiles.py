@@ -12,7 +12,17 @@ from hypothesis import HealthCheck, Phase, Verbosity, settings
 
 PROFILE_NAMES = ("quick", "default", "thorough", "ci", "detect")
 
-_BASE = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+# Built on Hypothesis' own ``default`` profile, not on ``settings.default``: with ``CI`` set in
+# the environment, ``settings.default`` is Hypothesis' ``ci`` profile, whose ``derandomize=True``
+# would make every profile ignore ``--hypothesis-seed`` (a cassette recorded with a seed in CI
+# then no longer matches the same seed anywhere else).
+_BASE = settings(
+    settings.get_profile("default"),
+    deadline=None,
+    derandomize=False,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def register_profiles() -> None:
