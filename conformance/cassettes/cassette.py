@@ -4,19 +4,21 @@ A cassette is one JSON document (UTF-8), versioned by ``format_version``::
 
     {
       "format": "ikp-cassette",
-      "format_version": 1,
+      "format_version": 2,
       "about": "<what the file is, in one paragraph>",
       "suite_version": "0.x",            # conformance.__version__ of the recording run
       "seed": "1",                       # its --hypothesis-seed ("derandomized" for ci)
       "hypothesis_profile": "quick",
       "target": "http://127.0.0.1:...",  # redacted: no userinfo, query or fragment
       "recorded": "2026-12-01T17:00:00+00:00",
+      "profile": [{"requirement", "question", "readings": {"<reading>": count}}, ...],
       "entries": [
         {"id": "<16 hex digits>",        # sha256 of the canonical key, for look-ups
          "key": {"test", "action", "transport", "format", "encoding", "tamper",
                  "params", "param_count", "params_sha256"},
          "answers": [{"status", "code", "message", "syntax", "root", "fields",
-                      "fingerprint", "transport_error"}, ...]}
+                      "fingerprint", "transport_error",
+                      "verdict": {"status", "failed", "warned"} or null}, ...]}
       ]
     }
 
@@ -39,10 +41,14 @@ answers are kept in order, and compared as a multiset (``compare.py``).
 
 The **answer** (``answer_of``) is the status (None: no response), ``Code``, ``Message`` (with
 the prefix and counter normalised), the body shape (syntax, XML root, sorted top-level field
-names) and ``KeyPairFingerPrint``. Nothing else of an exchange is kept, and the whole document
-is scrubbed as the reports are (``reports.redact.scrub``) before it is written: the exchanges
-are already redacted by the target client, and no Signature, AccessKeyId, SecurityToken or
-Authorization value is ever part of a key or an answer.
+names), ``KeyPairFingerPrint`` and the suite's **verdict** on it (``Recorder.judged``): PASS or
+FAIL, the requirements it failed and those it warned about (a Message that is not the documented
+text, IKP-R3), or ``null`` for an exchange the suite sends without judging it (clean-up, the
+capability probe). The **behaviour profile** of the run, every Profile reading the verdicts
+observed with how often, is the header's ``profile``. Nothing else of an exchange is kept,
+and the whole document is scrubbed as the reports are (``reports.redact.scrub``) before it
+is written: the exchanges are already redacted by the target client, and no Signature,
+AccessKeyId, SecurityToken or Authorization value is ever part of a key or an answer.
 """
 
 from __future__ import annotations
@@ -59,9 +65,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance.exchange import Exchange
+from conformance.verdict import Status, Verdict
 
 FORMAT = "ikp-cassette"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 LONG_VALUE = 200
 # The parameters a key shows (the others are in its ``params_sha256`` only, to keep it small).
 SHOWN_PARAMETERS = frozenset({"RegionId", "KeyPairName", "KeyPairNames", "PageSize", "PageNumber"})
@@ -72,12 +79,15 @@ ABOUT = (
     "An ImportKeyPair conformance suite cassette: every request of one run under its canonical "
     "key (test, action, way sent, business parameters with the run's name prefix written <PREFIX> "
     "and the fresh-name counter written <N>) and the answers it got (status, Code, Message, body "
-    "shape, KeyPairFingerPrint). Redacted as the reports are. Compare a run with it: "
+    "shape, KeyPairFingerPrint, the suite's verdict) and the run's behaviour profile. "
+    "Redacted as the reports are. Compare a run with it: "
     "pytest --pyargs conformance --hypothesis-seed=SEED --hypothesis-profile=PROFILE --compare-with FILE"
 )
 
 Key = dict[str, Any]
 Answer = dict[str, Any]
+# Exchanges noted and not judged yet, at most (the clean-up's and the probe's never are).
+_MAX_PENDING = 1024
 
 
 def _salt_of(test: str) -> str:
@@ -196,6 +206,31 @@ def answer_of(exchange: Exchange, test_id: str, normaliser: Normaliser) -> Answe
         "fields": body_fields(exchange),
         "fingerprint": exchange.field("KeyPairFingerPrint"),
         "transport_error": exchange.transport_error is not None,
+        "verdict": None,
+    }
+
+
+def verdict_of(verdict: Verdict) -> dict[str, Any]:
+    """What a cassette keeps of the suite's verdict on an answer: status, failed and warned
+    requirement IDs (sorted)."""
+    failed = {r for r, _ in verdict.failed_requirements} or set(verdict.requirements)
+    return {
+        "status": verdict.status.value,
+        "failed": sorted(failed) if verdict.status is Status.FAIL else [],
+        "warned": sorted({w.split(":", 1)[0] for w in verdict.warnings}),
+    }
+
+
+def _merged(before: dict[str, Any] | None, now: dict[str, Any]) -> dict[str, Any]:
+    """Two verdicts on one answer (a test may judge one exchange for several requirements):
+    FAIL if either failed, the requirements of both."""
+    if before is None:
+        return now
+    status = Status.FAIL.value if Status.FAIL.value in (before["status"], now["status"]) else now["status"]
+    return {
+        "status": status,
+        "failed": sorted({*before["failed"], *now["failed"]}),
+        "warned": sorted({*before["warned"], *now["warned"]}),
     }
 
 
@@ -269,6 +304,10 @@ class Recorder:
         self.normaliser = Normaliser(prefix)
         self.cassette = Cassette(header=dict(header or {}))
         self._lock = threading.Lock()
+        # The answer noted for each exchange still to be judged (by identity: an Exchange is
+        # not hashable by value, and two equal answers are two answers).
+        self._pending: dict[int, tuple[Exchange, Answer]] = {}
+        self._profile: dict[tuple[str, str], dict[str, int]] = {}
 
     def note(self, exchange: Exchange, test_id: str, *, raced: bool = False) -> None:
         """Keep ``exchange``; ``raced``: it was sent by a thread racing others (``races.py``)."""
@@ -278,6 +317,35 @@ class Recorder:
         with self._lock:
             self.cassette.keys.setdefault(ident, key)
             self.cassette.answers.setdefault(ident, []).append(answer)
+            if len(self._pending) >= _MAX_PENDING:  # exchanges nobody judged: forget the oldest
+                self._pending.pop(next(iter(self._pending)))
+            self._pending[id(exchange)] = (exchange, answer)
+
+    def judged(self, exchange: Exchange, verdict: Verdict) -> None:
+        """The suite's verdict on ``exchange`` (noted before): kept with its answer, and its
+        Profile readings counted in the run's behaviour profile. An exchange this recorder did
+        not note (another target's) is ignored."""
+        with self._lock:
+            noted = self._pending.get(id(exchange))
+            if noted is None or noted[0] is not exchange:
+                return
+            noted[1]["verdict"] = _merged(noted[1]["verdict"], verdict_of(verdict))
+            for seen in verdict.observations:
+                readings = self._profile.setdefault((seen.requirement, seen.question), {})
+                readings[seen.reading] = readings.get(seen.reading, 0) + 1
+
+    def profile(self) -> list[dict[str, Any]]:
+        """The behaviour profile the verdicts observed: per Profile question, each reading and
+        how often (sorted, so that two runs with one seed write the same)."""
+        with self._lock:
+            return [
+                {"requirement": req, "question": question, "readings": dict(sorted(readings.items()))}
+                for (req, question), readings in sorted(self._profile.items())
+            ]
+
+    def finish(self) -> None:
+        """Put the behaviour profile in the header (at the end of the run)."""
+        self.cassette.header["profile"] = self.profile()
 
     def stamp(self) -> None:
         self.cassette.header.setdefault("recorded", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))

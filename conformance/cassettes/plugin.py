@@ -16,7 +16,7 @@ refuse ``-n`` (a usage error) rather than write or compare a partial cassette.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from conformance.cassettes.compare import Comparison, compare
 from conformance.exchange import Exchange
 from conformance.results import RESULTS_KEY
 from conformance.runner.testids import current_test_id
+from conformance.verdict import Verdict
 
 RECORDER_KEY = pytest.StashKey[Recorder]()
 RECORDED_KEY = pytest.StashKey[Cassette]()
@@ -108,10 +109,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
-def observe(config: pytest.Config, target: Any, prefix: str) -> None:
-    """Have a ``Recorder`` see every exchange ``target`` makes (only with --record/--compare-with)."""
+def observe(config: pytest.Config, target: Any, prefix: str) -> Callable[[Exchange, Verdict], None] | None:
+    """Have a ``Recorder`` see every exchange ``target`` makes (only with --record/--compare-with);
+    returns what the session calls with each verdict (``Recorder.judged``), or None."""
     if not _wanted(config):
-        return
+        return None
     recorder = Recorder(prefix)
     config.stash[RECORDER_KEY] = recorder
     call, call_many = target.call, target.call_many
@@ -131,6 +133,7 @@ def observe(config: pytest.Config, target: Any, prefix: str) -> None:
 
     target.call = observed_call
     target.call_many = observed_call_many
+    return recorder.judged
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -149,6 +152,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             "target": redacted_target(str(meta.get("target") or "")),
         }
     )
+    recorder.finish()
     recorder.stamp()
     path = _option(config, "record")
     if path:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -73,8 +73,10 @@ class Suite(Hygiene):
         strict_messages: bool = False,
         known_resource_group: str | None = None,
         budget: ShrinkBudget | None = None,
+        on_verdict: Callable[[Exchange, Verdict], None] | None = None,
     ) -> None:
         self.target = target
+        self.on_verdict = on_verdict  # --record / --compare-with keep each verdict (cassettes)
         self.config = target.config
         self.budget = budget  # None: Hypothesis shrinks as it likes (shrinking.py)
         self.results = results
@@ -174,6 +176,8 @@ class Suite(Hygiene):
         """Count ``verdict`` in the results; a FAIL or ERROR also keeps the case, the exchange,
         the acceptable outcomes and a reproduce command (built only then: most verdicts pass)."""
         labels = tuple(p.rule for p in case.parts) if case is not None else ()  # input classes
+        if self.on_verdict is not None and exchange is not None:
+            self.on_verdict(exchange, verdict)
         if exchange is not None:
             labels += input_classes.transport_labels(
                 exchange.transport, exchange.body_format, exchange.encoding
@@ -320,7 +324,7 @@ def open_suite(config: pytest.Config, results: RunResults, *, prefix: str) -> It
     results.meta["config"] = target.config.redacted()
     from conformance.cassettes.plugin import observe
 
-    observe(config, target, prefix)  # --record / --compare-with see every exchange
+    on_verdict = observe(config, target, prefix)  # --record / --compare-with see every exchange
     suite = Suite(
         target,
         results,
@@ -328,6 +332,7 @@ def open_suite(config: pytest.Config, results: RunResults, *, prefix: str) -> It
         strict_messages=config.getoption("strict_messages"),
         known_resource_group=resource_group,
         budget=config.stash.get(BUDGET_KEY, None),
+        on_verdict=on_verdict,
     )
     try:
         suite.probe_capabilities()

@@ -16,6 +16,7 @@ from conformance.cassettes.cassette import Normaliser, _salt_of, canonical_key, 
 from conformance.cassettes.compare import fingerprint_format
 from conformance.exchange import BodyFormat, Exchange, ParsedBody, Transport
 from conformance.results import RunResults, Verdicts, gate
+from conformance.verdict import Observation, Status, Verdict
 from reports.render import SCHEMA_PATH as SCHEMA
 from reports.render import write_outputs
 
@@ -134,6 +135,71 @@ def test_a_different_answer_is_a_divergence_naming_its_aspects() -> None:
     assert divergence["aspects"][0] == "status" and "answered" in divergence["aspects"]
 
 
+def _judged(*exchanges: tuple[Exchange, str, Verdict | None]) -> Cassette:
+    recorder = Recorder(PREFIX, {"seed": "1", "hypothesis_profile": "quick"})
+    for exchange, test, verdict in exchanges:
+        recorder.note(exchange, test)
+        if verdict is not None:
+            recorder.judged(exchange, verdict)
+    recorder.finish()
+    return recorder.cassette
+
+
+def _passed(fingerprint_form: str) -> Verdict:
+    seen = Observation("IKP-R2", "fingerprint form", fingerprint_form)
+    return Verdict(Status.PASS, ("IKP-N1",), observations=(seen,))
+
+
+PASS_N1 = _passed("colons")
+WRONG_FP = Verdict(Status.FAIL, ("IKP-N1",), ("IKP-R2: wrong",), (("IKP-R2", "wrong"),))
+WARNED = Verdict(Status.PASS, ("IKP-N1",), warnings=("IKP-R3: Message differs",))
+
+
+def test_a_verdict_that_differs_is_a_divergence_naming_the_requirement() -> None:
+    """The same answer shape judged otherwise (a wrong fingerprint value, a Message off the
+    documented text) diverges on the verdict, named by the requirement whose verdict differs."""
+    recorded = _judged((_exchange("n"), TEST, PASS_N1))
+    assert recorded.answers[next(iter(recorded.answers))][0]["verdict"] == {
+        "status": "PASS",
+        "failed": [],
+        "warned": [],
+    }
+    [divergence] = compare(_judged((_exchange("n"), TEST, WRONG_FP)), recorded, "c").divergences
+    assert divergence["aspects"] == ["verdict"] and divergence["requirements"] == ["IKP-R2"]
+    [divergence] = compare(_judged((_exchange("n"), TEST, WARNED)), recorded, "c").divergences
+    assert divergence["requirements"] == ["IKP-R3"]
+    assert compare(_judged((_exchange("n"), TEST, PASS_N1)), recorded, "c").divergences == []
+    # One side did not judge the key (a mirror's clean-up): verdicts are not compared there.
+    assert compare(_judged((_exchange("n"), TEST, None)), recorded, "c").divergences == []
+
+
+def test_a_divergence_without_a_verdict_is_named_by_its_test() -> None:
+    recorded = _judged((_exchange("n"), TEST, None))
+    refused = _exchange("n", 400, {"RequestId": "r", "Code": "InvalidKeyPairName.Malformed", "Message": "m"})
+    [divergence] = compare(_judged((refused, TEST, None)), recorded, "c").divergences
+    assert divergence["requirements"] == ["IKP-N1"]  # from the test's node id
+    summary = compare(_judged((refused, TEST, None)), recorded, "c").summary()
+    assert summary["requirements"] == {"IKP-N1": 1}
+
+
+def test_behaviour_profiles_side_by_side() -> None:
+    bare = _passed("bare")
+    recorded = _judged((_exchange("n"), TEST, PASS_N1))
+    comparison = compare(_judged((_exchange("n"), TEST, bare)), recorded, "c")
+    assert comparison.profile == [
+        {
+            "requirement": "IKP-R2",
+            "question": "fingerprint form",
+            "run": {"bare": 1},
+            "cassette": {"colons": 1},
+            "same": False,
+        }
+    ]
+    assert comparison.summary()["profile_differences"] == 1
+    same = compare(_judged((_exchange("n"), TEST, PASS_N1)), recorded, "c")
+    assert [row["same"] for row in same.profile] == [True]
+
+
 def test_requests_the_cassette_lacks_are_listed_not_guessed() -> None:
     recorded = _cassette((_exchange("n"), TEST))
     run = _cassette((_exchange("n"), TEST), (_exchange("n"), TEST), (_exchange("other"), TEST))
@@ -156,7 +222,7 @@ def test_the_file_round_trips_and_its_version_is_checked(tmp_path: Path) -> None
     cassette = _cassette((_exchange("n"), TEST))
     cassette.save(path)
     doc = json.loads(path.read_text(encoding="utf-8"))
-    assert doc["format"] == "ikp-cassette" and doc["format_version"] == 1 and doc["about"]
+    assert doc["format"] == "ikp-cassette" and doc["format_version"] == 2 and doc["about"]
     loaded = Cassette.load(path)
     assert loaded.keys == cassette.keys and loaded.answers == cassette.answers
     assert compare(cassette, loaded, str(path)).divergences == []

@@ -85,7 +85,7 @@ def test_the_recording_is_a_documented_redacted_cassette(recorded: tuple[Path, R
     cassette, run = recorded
     text = cassette.read_text(encoding="utf-8")
     doc = json.loads(text)
-    assert doc["format"] == "ikp-cassette" and doc["format_version"] == 1
+    assert doc["format"] == "ikp-cassette" and doc["format_version"] == 2
     assert (doc["seed"], doc["hypothesis_profile"]) == (SEED, PROFILE)
     assert doc["suite_version"] == run.results["meta"]["suite_version"]
     assert doc["target"].startswith("http://127.0.0.1:")
@@ -141,6 +141,9 @@ def test_a_faulty_server_diverges(recorded: tuple[Path, Run], tmp_path: Path) ->
     assert any("status" in d["aspects"] and d["run"]["status"] == 200 for d in divergences)
     assert all(d["cassette"]["status"] != 200 for d in divergences if "status" in d["aspects"])
     assert run.results["comparison"]["divergent"] == len(divergences)
+    # Named by the requirement the fault breaks (IKP-T4: an error is never a 200).
+    assert "IKP-T4" in run.results["comparison"]["requirements"]
+    assert all(d["requirements"] for d in divergences)
     jsonschema.validate(run.results, json.loads(SCHEMA.read_text(encoding="utf-8")))
     assert f"Divergences from the cassette ({len(divergences)})" in run.report
 
@@ -158,6 +161,11 @@ def test_a_legal_variant_diverges_and_fails_only_through_the_option(
     assert run.results["divergences"]
     assert run.results["statistics"]["failures"] == 0  # a divergence is not a conformance failure
     assert run.code == 1
+    # Its readings of the Profile points, side by side with the default server's.
+    profile = run.results["comparison"]["profile"]
+    assert run.results["comparison"]["profile_differences"] > 0
+    assert any(row["requirement"] == "IKP-R2" and not row["same"] for row in profile)
+    assert "Behaviour profiles side by side" in run.report
 
 
 def _answers(cassette: Path) -> Iterator[dict[str, Any]]:
