@@ -94,7 +94,8 @@ def requirements_of(key: Key, run: Answer, recorded: Answer) -> list[str]:
 
 def profiles(run: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The two behaviour profiles side by side: per Profile question, the readings each side's
-    verdicts observed (with counts) and whether the two sets of readings are the same."""
+    verdicts observed (with counts) and whether the two sets of readings are the same (None
+    when only one side met the question)."""
     mine = {(p["requirement"], p["question"]): p.get("readings", {}) for p in run}
     theirs = {(p["requirement"], p["question"]): p.get("readings", {}) for p in recorded}
     rows = []
@@ -106,7 +107,8 @@ def profiles(run: list[dict[str, Any]], recorded: list[dict[str, Any]]) -> list[
                 "question": question,
                 "run": a,
                 "cassette": b,
-                "same": a is not None and b is not None and set(a) == set(b),
+                # None: only one side met the question (a narrowed run, a test the other lacks)
+                "same": None if a is None or b is None else set(a) == set(b),
             }
         )
     return rows
@@ -150,7 +152,7 @@ class Comparison:
             "cassette_keys_not_sent": self.unsent,
             "requirements": self.requirements(),
             "profile": self.profile,
-            "profile_differences": sum(1 for row in self.profile if not row["same"]),
+            "profile_differences": sum(1 for row in self.profile if row["same"] is False),
         }
 
     def requirements(self) -> dict[str, int]:
