@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from conformance import contract
+from conformance import contract, observed
 from conformance.contract import Requirement, Tier
 
 #: Where the rendered document lives in the source tree and in an installed package.
@@ -120,8 +120,31 @@ def _escape(text: str) -> str:
     return text.translate(_MARKDOWN_SPECIALS)
 
 
-def _requirement(req: Requirement) -> list[str]:
+READINGS = (
+    "The suite judges by one of two readings (`--reading`, env `IKP_READING`). **documented** "
+    "(the default) is this document as written. **observed** also accepts what real ECS was "
+    f"observed doing where the evidence is strong (confidence High in `{observed.SPEC}`; the "
+    "evidence ships as data in `conformance/observed.py`); each relaxation names its evidence, "
+    "and the report lists the relaxations a run applied. Under the documented reading, each "
+    'failure that real ECS is known to share is annotated with its evidence ("real ECS was '
+    'observed accepting this too"). Evidence that needs no relaxation (what real ECS does is '
+    "already legal here) or is too weak to relax a rule is shown under its requirement too."
+)
+
+
+def _evidence(evidence: observed.Evidence) -> list[str]:
+    sources = "; ".join(f"{s.tag}: {s.shows} ({s.where})" for s in evidence.sources)
     return [
+        f"> Observed on real ECS, {evidence.id} ({evidence.confidence.value}; {evidence.treatment.value}): "
+        f"{_escape(evidence.finding)} {_escape(evidence.note)}",
+        ">",
+        f"> Evidence: {_escape(sources)}",
+        "",
+    ]
+
+
+def _requirement(req: Requirement) -> list[str]:
+    lines = [
         f"### {req.id} ({req.tier.value})",
         "",
         _escape(req.text),
@@ -129,6 +152,9 @@ def _requirement(req: Requirement) -> list[str]:
         f"> Documentation: “{_escape(req.quote)}”",
         "",
     ]
+    for evidence in observed.evidence_for(req.id):
+        lines += _evidence(evidence)
+    return lines
 
 
 def _error_table(rows: Iterable[contract.ErrorRow]) -> list[str]:
@@ -169,6 +195,10 @@ def render() -> str:
         "## Soundness comes first",
         "",
         SOUNDNESS,
+        "",
+        "## Documented and observed readings",
+        "",
+        READINGS,
         "",
         "## Requirements",
         "",

@@ -60,6 +60,10 @@ class Verdict:
     failed_requirements: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()  # message mismatches (IKP-R3) unless --strict-messages
     observations: tuple[Observation, ...] = field(default_factory=tuple)
+    # Observed-evidence IDs (``conformance/observed.py``) that decided this verdict: a
+    # relaxation the observed reading applied (PASS), or a failure of the documented reading
+    # that real ECS was observed sharing (FAIL).
+    evidence: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -73,4 +77,5 @@ class Verdict:
             "failed_requirements": [list(p) for p in self.failed_requirements],
             "warnings": list(self.warnings),
             "observations": [o.to_json() for o in self.observations],
+            **({"evidence": list(self.evidence)} if self.evidence else {}),
         }

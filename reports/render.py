@@ -93,10 +93,13 @@ def lines_from_document(doc: dict[str, Any]) -> list[str]:
         lines.append(f"failures ({len(failures)}):")
         for f in failures[:TERMINAL_FAILURES]:
             lines.append(f"  {f['status']} {f['requirement']} {f['test_id']}: {f['reason']}")
+            for note in f.get("observed") or []:
+                lines.append(f"    {note['note']}")
             if f.get("reproduce"):
                 lines.append(f"    reproduce: {f['reproduce']}")
         if len(failures) > TERMINAL_FAILURES:
             lines.append(f"  ... and {len(failures) - TERMINAL_FAILURES} more (see report.html)")
+    lines += _reading_lines(doc.get("reading") or {})
     if doc["warnings"]:
         lines.append(f"message warnings: {sum(w['count'] for w in doc['warnings'])} (see report)")
     if doc["leftovers"]:
@@ -106,6 +109,20 @@ def lines_from_document(doc: dict[str, Any]) -> list[str]:
     if "baseline" in doc:
         source = doc["baseline"]["source"]
         lines.append(doc["baseline"]["summary"] + (f" ({source})" if source else ""))
+    return lines
+
+
+def _reading_lines(reading: dict[str, Any]) -> list[str]:
+    """The reading, when it is not the default or real ECS shares some failures (else nothing)."""
+    lines = []
+    if reading.get("name") == "observed":
+        applied = ", ".join(f"{r['id']} x{r['applied']}" for r in reading.get("relaxations", []))
+        lines.append(f"reading: observed (relaxations applied: {applied or 'none'}; evidence in report.html)")
+    shared = reading.get("shared_failures") or {}
+    if shared:
+        counts = ", ".join(f"{k} x{n}" for k, n in shared.items())
+        total = sum(shared.values())
+        lines.append(f"real ECS was observed doing the same in {total} failing verdicts ({counts})")
     return lines
 
 

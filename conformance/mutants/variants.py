@@ -398,8 +398,11 @@ VARIANTS: dict[str, Variant] = {variant.name: variant for variant in VARIANT_LIS
 
 
 def apply_variant(name: str, behaviour: Behaviour) -> Behaviour:
-    """``behaviour`` with the named reading (``ValueError`` for an unknown name)."""
-    return named(VARIANTS, name, "variant").apply(behaviour)
+    """``behaviour`` with the named reading (``ValueError`` for an unknown name), or as real
+    ECS was observed answering (``observed.OBSERVED_VARIANTS``: not legal readings)."""
+    from conformance.mutants.observed import OBSERVED_VARIANTS
+
+    return named({**VARIANTS, **OBSERVED_VARIANTS}, name, "variant").apply(behaviour)
 
 
 def describe_variants() -> list[str]:

@@ -12,6 +12,8 @@ The modules, by what they own:
   answer, ``describe_outcomes``, the requirement IDs the oracle charges.
 - ``imports``: ``judge_import`` and ``CHECKS``, its table of per-rule checks (the rules and
   how each is charged are listed there); the outcome match, IKP-R1 and IKP-R3.
+- ``readings``: the documented and observed readings: the OBS-1b predicate on the body sent
+  and when the observed relaxation covers a case (``judge_import`` applies it).
 - ``syntax``: the transport-level checks IKP-T2..T5 (body syntax, RequestId, error shape,
   no 5xx).
 - ``fingerprints``: IKP-R2, the two fingerprint forms and ``check_fingerprint``.

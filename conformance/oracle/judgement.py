@@ -92,6 +92,9 @@ class Answer:
     error_body: bool  # ``is_error_body``
     matched: tuple[Outcome, ...]  # the acceptable outcomes the answer is
     strict_messages: bool  # IKP-R3 fails instead of warning
+    # The observed reading's relaxation applies (``readings.py``): a success is judged for its
+    # fields, its fingerprint's value is not (real ECS fingerprints a body it cannot parse).
+    relaxed: bool = False
 
     def field(self, name: str) -> str | None:
         """The top-level field ``name`` of the body as text."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import contract
+from conformance import observed as ecs_observed
 from conformance.contract import Tier
 from conformance.exchange import Exchange
 from conformance.verdict import Status, Verdict
@@ -52,9 +53,15 @@ class Failure:
     # Hypothesis or without a budget.
     shrunk: bool | None = None
     explained_by: str | None = None
+    # Under the documented reading, the evidence that real ECS was observed doing the same
+    # (``conformance/observed.py``): [{"id", "note"}]; None (left out of the JSON) otherwise.
+    observed: list[dict[str, str]] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        if out.get("observed") is None:
+            out.pop("observed", None)
+        return out
 
 
 @dataclass
@@ -119,6 +126,11 @@ class RunResults:
     # and of each label the inventory does not list.
     classes: Counter[str] = field(default_factory=Counter)
     unlisted: Counter[str] = field(default_factory=Counter)
+    # Verdicts an observed-evidence entry decided (``Verdict.evidence``), by evidence ID: passed
+    # by a relaxation of ``--reading observed`` (``relaxed``), failures of the documented
+    # reading that real ECS shares (``shared``).
+    relaxed: Counter[str] = field(default_factory=Counter)
+    shared: Counter[str] = field(default_factory=Counter)
     # Per test, what its Hypothesis examples before the final replay failed: (failure key,
     # the requirements that example failed), one row per recorded failure.
     _provisional: dict[str, list[tuple[str, frozenset[str]]]] = field(
@@ -169,6 +181,8 @@ class RunResults:
                 self.warnings[warning] += 1
             for obs in verdict.observations:
                 self.observations.setdefault((obs.requirement, obs.question), Counter())[obs.reading] += 1
+            for evidence_id in verdict.evidence:
+                (self.shared if verdict.status is Status.FAIL else self.relaxed)[evidence_id] += 1
             if verdict.status in (Status.FAIL, Status.ERROR):
                 first = next(iter(failed), verdict.requirements[0] if verdict.requirements else "")
                 reason = "; ".join(verdict.reasons) or "; ".join(failed.values())
@@ -189,6 +203,7 @@ class RunResults:
                     reproduce=reproduce,
                     shrunk=shrunk,
                     explained_by=explained_by,
+                    observed=ecs_observed.failure_notes(verdict.evidence),
                 )
 
     def not_minimised(self, test_id: str, explained_by: str | None) -> None:
@@ -268,6 +283,9 @@ class RunResults:
                 "capabilities": dict(self.capabilities),
                 "leftovers": list(self.leftovers),
                 "classes": self.classes_json(),
+                "reading": ecs_observed.reading_json(
+                    str(self.meta.get("reading", ecs_observed.DOCUMENTED)), self.relaxed, self.shared
+                ),
             }
 
     def classes_json(self) -> dict[str, Any]:
@@ -307,6 +325,9 @@ class RunResults:
                 if row["count"]:
                     out.classes[row["id"]] += row["count"]
         out.unlisted.update(classes.get("unlisted", {}))
+        reading = data.get("reading", {})
+        out.relaxed.update({r["id"]: r["applied"] for r in reading.get("relaxations", []) if r["applied"]})
+        out.shared.update(reading.get("shared_failures", {}))
         return out
 
     def merge(self, other: RunResults) -> None:
@@ -329,6 +350,8 @@ class RunResults:
             self.exchanges += other.exchanges
             self.classes.update(other.classes)
             self.unlisted.update(other.unlisted)
+            self.relaxed.update(other.relaxed)
+            self.shared.update(other.shared)
 
 
 def tier_summary(reqs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

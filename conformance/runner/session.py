@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from conformance import contract, oracle
 from conformance.case import Case
 from conformance.exchange import BodyFormat, Exchange, Transport
+from conformance.observed import DOCUMENTED
 from conformance.oracle.model import TargetModel
 from conformance.results import RunResults
 from conformance.results.reproduce import command_for
@@ -74,6 +75,7 @@ class Suite(Hygiene):
         known_resource_group: str | None = None,
         budget: ShrinkBudget | None = None,
         on_verdict: Callable[[Exchange, Verdict], None] | None = None,
+        reading: str = DOCUMENTED,
     ) -> None:
         self.target = target
         self.on_verdict = on_verdict  # --record / --compare-with keep each verdict (cassettes)
@@ -82,6 +84,7 @@ class Suite(Hygiene):
         self.results = results
         self.prefix = prefix
         self.strict_messages = strict_messages
+        self.reading = reading  # documented or observed (``oracle/readings.py``)
         self.known_resource_group = known_resource_group
         self.model = TargetModel()
         self.capabilities = Capabilities()
@@ -164,7 +167,11 @@ class Suite(Hygiene):
     def conclude(self, adjusted: Case, exchange: Exchange, *, record: bool) -> Verdict:
         """After the answer: the oracle's verdict, the model's update, the record."""
         verdict = oracle.judge_import(
-            adjusted, exchange, expected=adjusted.outcomes, strict_messages=self.strict_messages
+            adjusted,
+            exchange,
+            expected=adjusted.outcomes,
+            strict_messages=self.strict_messages,
+            reading=self.reading,
         )
         self.model.observe(adjusted, exchange)
         self._note_transport(exchange)
@@ -333,6 +340,7 @@ def open_suite(config: pytest.Config, results: RunResults, *, prefix: str) -> It
         known_resource_group=resource_group,
         budget=config.stash.get(BUDGET_KEY, None),
         on_verdict=on_verdict,
+        reading=config.getoption("reading"),
     )
     try:
         suite.probe_capabilities()
