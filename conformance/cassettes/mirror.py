@@ -173,9 +173,9 @@ class Mirror:
             self._noted(ours, theirs, test, raced=False)
 
     def mirror_of(self, exchange: Exchange) -> Exchange | None:
-        """The mirror's exchange for the main ``exchange`` (None: not mirrored)."""
-        with self._lock:
-            pair = self._pairs.get(id(exchange))
+        """The mirror's exchange for the main ``exchange`` (None: not mirrored). Kept while
+        ``exchange`` is alive: the pair goes when the main exchange is collected."""
+        pair = self._pairs.get(id(exchange))
         if pair is None or pair[0]() is not exchange:
             return None
         return pair[1]
@@ -192,9 +192,11 @@ class Mirror:
         key = id(main)
 
         def forget(ref: weakref.ref[Exchange], key: int = key) -> None:
-            with self._lock:
-                if self._pairs.get(key, (None,))[0] is ref:
-                    del self._pairs[key]
+            # No lock: the garbage collector may call this in any thread, one holding the lock
+            # included. While the dying exchange's memory is not yet freed no other object can
+            # have its id, so nothing else can replace the pair between the look-up and the pop.
+            if self._pairs.get(key, (None,))[0] is ref:
+                self._pairs.pop(key, None)
 
         with self._lock:
             self.mirrored += 1

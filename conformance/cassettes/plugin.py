@@ -179,8 +179,8 @@ def _start_mirror(config: pytest.Config, target: Any, prefix: str) -> Mirror | N
     return mirror
 
 
-def mirror_of(config: pytest.Config) -> Mirror | None:
-    """The run's live mirror (``--compare-with URL``), if any: ``mirror_of(config).mirror_of(x)``
+def live_mirror(config: pytest.Config) -> Mirror | None:
+    """The run's live mirror (``--compare-with URL``), if any: ``live_mirror(config).mirror_of(x)``
     is the mirror's exchange for the run's exchange ``x``."""
     return config.stash.get(MIRROR_KEY, None)
 

@@ -11,6 +11,7 @@ parsing, ``mirror_of``, giving up, and a sweep that deletes only names under the
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -32,6 +34,7 @@ from conformance.cassettes import example
 from conformance.cassettes.mirror import GIVE_UP, Mirror, MirrorSpec, is_live, parse_source
 from conformance.reference import start_server
 from conformance.target import Call, Credentials, Target, TargetConfig
+from reports.render import SCHEMA_PATH
 
 KEY_ID, SECRET = "LTAImirrorKey0000001", "mirror-secret-Pl4nted/+=value"
 PREFIX = "ikp0123abcd-"
@@ -87,6 +90,7 @@ def test_a_live_reference_mirror_shows_no_divergence_and_keeps_nothing(tmp_path:
     assert comparison["mirror"]["stopped"] is None and comparison["mirror"]["not_mirrored"] == 0
     assert left == [], [kp.name for kp in left]  # the run's cleanup reached the mirror too
     assert f"divergences from mirror {mirror.url}: 0" in run.output
+    jsonschema.validate(run.results, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     # --record keeps recording the run's own target.
     recorded = json.loads(cassette.read_text(encoding="utf-8"))
     assert recorded["target"] != mirror.url and len(recorded["entries"]) > 10
@@ -220,6 +224,9 @@ def test_mirror_of_pairs_each_main_exchange_with_the_mirrors() -> None:
         mirror.call_many(many, calls, "t.py::test")
         assert all(mirror.mirror_of(e) is not None for e in many)
         assert mirror.mirrored == 3 and len(mirror.recorder.cassette.keys) == 1
+        del ours, many
+        gc.collect()
+        assert mirror._pairs == {}  # a pair lives as long as its main exchange
         main.close()
         mirror.close()
 
