@@ -44,7 +44,7 @@ from typing import Any
 from conformance import contract
 from conformance.cassettes.cassette import Recorder, redacted_target
 from conformance.exchange import Exchange
-from conformance.runner.listing import list_names
+from conformance.runner.listing import describe, list_names
 from conformance.target import Call, Credentials, Target, TargetConfig
 
 # After this many mirror exchanges in a row without an answer, mirroring stops (the run's own
@@ -251,29 +251,41 @@ class Mirror:
         it created without the prefix (reported, never deleted)."""
         config = self.target.config
         regions = sorted({config.region, config.other_region})
-        if self.stopped is None:
-            for region in regions:
-                for _ in range(contract.KEY_PAIRS_PER_REGION // contract.DESCRIBE_PAGE_SIZE_MAX + 2):
-                    names = self._listed(region)
-                    if not names:
-                        break
-                    deleted = self.target.delete_key_pairs(region, names[: contract.DELETE_NAMES_MAX])
-                    if deleted.status != 200 or deleted.field("Code") is not None:
-                        break
+        why = self.stopped  # a mirror given up is sent nothing more
+        for region in regions:
+            why = why or self._described(region)
+            if why is not None:
+                break
+            for _ in range(contract.KEY_PAIRS_PER_REGION // contract.DESCRIBE_PAGE_SIZE_MAX + 2):
+                names = self._listed(region)
+                if not names:
+                    break
+                deleted = self.target.delete_key_pairs(region, names[: contract.DELETE_NAMES_MAX])
+                if deleted.status != 200 or deleted.field("Code") is not None:
+                    break
+            self.left += [{"region": region, "name": n, "why": "delete failed"} for n in self._listed(region)]
+        if why is None:
             self.swept = True
-            for region in regions:
-                self.left += [
-                    {"region": region, "name": n, "why": "delete failed"} for n in self._listed(region)
-                ]
         else:
-            self.left.append({"region": "*", "name": f"{self.prefix}*", "why": "not swept: " + self.stopped})
+            self.left.append({"region": "*", "name": f"{self.prefix}*", "why": f"not swept: {why}"})
         self.left += [
             {"region": region, "name": name, "why": "created on the mirror only, without the run prefix"}
             for region, name in sorted(self._unprefixed)
         ]
 
     def _listed(self, region: str) -> list[str]:
+        """The names the mirror lists under the run prefix in ``region`` (first page)."""
         return [n for n in list_names(self.target, region, f"{self.prefix}*") if n.startswith(self.prefix)]
+
+    def _described(self, region: str) -> str | None:
+        """None when the mirror's DescribeKeyPairs answers in ``region``, else why not."""
+        exchange = describe(self.target, region, KeyPairName=f"{self.prefix}*", PageSize="1")
+        if exchange.status == 200 and exchange.field("Code") is None:
+            return None
+        return (
+            exchange.transport_error
+            or f"DescribeKeyPairs answered {exchange.status} {exchange.field('Code') or ''}".strip()
+        )
 
     def close(self) -> None:
         """Close the mirror's connections and stop a spawned server. Idempotent."""
@@ -309,7 +321,9 @@ class Mirror:
         elif self.errors:
             out.append(f"mirror: {self.errors[0]}")
         if not self.swept:
-            out.append(f"mirror: not swept, key pairs named {self.prefix}* may be left on it")
+            why = next((item["why"] for item in self.left if item["region"] == "*"), "not swept")
+            why = "not swept: mirroring stopped" if self.stopped else why
+            out.append(f"mirror: {why}; key pairs named {self.prefix}* may be left on it")
         left = [f"{item['region']}/{item['name']}" for item in self.left if item["region"] != "*"]
         if left:
             shown = ", ".join(left[:5]) + (" ..." if len(left) > 5 else "")

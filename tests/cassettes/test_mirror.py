@@ -12,6 +12,7 @@ parsing, ``mirror_of``, giving up, and a sweep that deletes only names under the
 from __future__ import annotations
 
 import gc
+import http.server
 import json
 import os
 import socket
@@ -302,3 +303,35 @@ def test_credentials_of_a_url_mirror_come_from_the_environment(monkeypatch: pyte
     )
     assert mirror.source == "http://127.0.0.1:2/path" and KEY_ID not in repr(mirror.summary())
     mirror.close()
+
+
+class _NoExtendedOperations(http.server.BaseHTTPRequestHandler):
+    """Answers every request as a mock without DescribeKeyPairs does."""
+
+    def do_GET(self) -> None:
+        body = b'{"Code":"InvalidAction.NotFound","Message":"no such action","RequestId":"r"}'
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_mirror_without_describe_is_not_swept_and_says_why() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoExtendedOperations)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        mirror = Mirror(Target(TargetConfig(url, timeout=5)), PREFIX, source=url)
+        mirror.sweep()
+        mirror.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not mirror.swept
+    lines = [line for line in mirror.lines() if "may be left" in line]
+    assert len(lines) == 1 and "DescribeKeyPairs answered 404 InvalidAction.NotFound" in lines[0], lines
