@@ -135,6 +135,7 @@ class Mirror:
         self.mirrored = 0
         self.not_mirrored = 0
         self.unsendable = 0  # calls the mirror's client refused (no credentials to sign with)
+        self.unsendable_why = ""  # the first reason it gave
         self.stopped: str | None = None
         self.errors: list[str] = []  # the first unexpected failures while mirroring
         self.left: list[dict[str, str]] = []
@@ -214,7 +215,7 @@ class Mirror:
 
     def _keep_track(self, exchange: Exchange) -> None:
         """Names the mirror created without the run prefix, which ``sweep`` must not delete."""
-        if exchange.status != 200 or exchange.field("Code") is not None:
+        if exchange.status != 200 or exchange.is_error:  # a 200 may be an error body (IKP-T4)
             return
         params = exchange.business_params
         region = params.get("RegionId", "")
@@ -233,7 +234,7 @@ class Mirror:
     def _unsendable(self, exc: ValueError, count: int = 1) -> None:
         with self._lock:
             self.unsendable += count
-            self._note_error(f"not sent to the mirror: {exc}")
+            self.unsendable_why = self.unsendable_why or str(exc)
 
     def _failed(self, exc: Exception, count: int = 1) -> None:
         with self._lock:
@@ -261,7 +262,7 @@ class Mirror:
                 if not names:
                     break
                 deleted = self.target.delete_key_pairs(region, names[: contract.DELETE_NAMES_MAX])
-                if deleted.status != 200 or deleted.field("Code") is not None:
+                if deleted.status != 200 or deleted.is_error:
                     break
             self.left += [{"region": region, "name": n, "why": "delete failed"} for n in self._listed(region)]
         if why is None:
@@ -280,7 +281,7 @@ class Mirror:
     def _described(self, region: str) -> str | None:
         """None when the mirror's DescribeKeyPairs answers in ``region``, else why not."""
         exchange = describe(self.target, region, KeyPairName=f"{self.prefix}*", PageSize="1")
-        if exchange.status == 200 and exchange.field("Code") is None:
+        if exchange.status == 200 and not exchange.is_error:
             return None
         return (
             exchange.transport_error
@@ -305,6 +306,7 @@ class Mirror:
             "url": self.source,
             "mirrored": self.mirrored,
             "not_mirrored": self.not_mirrored + self.unsendable,
+            "not_sendable": self.unsendable,
             "stopped": self.stopped,
             "swept": self.swept,
             "left": list(self.left),
@@ -317,8 +319,8 @@ class Mirror:
         if self.stopped is not None:
             out.append(f"mirror: {self.stopped}; {self.not_mirrored} later requests not mirrored")
         if self.unsendable:
-            out.append(f"mirror: {self.unsendable} requests not sent to it ({self.errors[0]})")
-        elif self.errors:
+            out.append(f"mirror: {self.unsendable} requests not sent to it ({self.unsendable_why})")
+        if self.errors:
             out.append(f"mirror: {self.errors[0]}")
         if not self.swept:
             why = next((item["why"] for item in self.left if item["region"] == "*"), "not swept")
