@@ -1,4 +1,4 @@
-"""The cassette options and hooks: ``--record FILE``, ``--compare-with FILE``, ``--fail-on-divergence``.
+"""The cassette options and hooks: ``--record FILE``, ``--compare-with FILE|URL``, ``--fail-on-divergence``.
 
 Registered as ``ikp_cassettes`` by the main plugin's ``pytest_addoption``. When either option
 is given, ``observe`` (called once by ``session.open_suite``) wraps the session target's
@@ -9,8 +9,13 @@ written (``--record``) and compared with the given one (``--compare-with``); the
 is stashed for ``runner/reporting.py``, which puts it in the reports and hands
 ``--fail-on-divergence`` to the exit-status gate.
 
+``--compare-with URL`` (or ``reference[:VARIANT|fault=NAME]``) is a live mirror
+(``mirror.py``): ``observe`` also sends every call to it and records its answers in a second
+``Recorder``; ``finish_observing`` (from ``session.open_suite``, after the run's own cleanup)
+sweeps and closes it; the session end compares the run's cassette with the mirror's.
+
 Under pytest-xdist every worker would see only its share of the requests: both options
-refuse ``-n`` (a usage error) rather than write or compare a partial cassette.
+refuse ``-n`` (a usage error) rather than write or compare a partial cassette (a mirror too).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import pytest
 import conformance
 from conformance.cassettes.cassette import Cassette, Recorder, redacted_target
 from conformance.cassettes.compare import Comparison, compare
+from conformance.cassettes.mirror import Mirror, MirrorSpec, is_live, open_mirror, parse_source
 from conformance.exchange import Exchange
 from conformance.results import RESULTS_KEY
 from conformance.runner.testids import current_test_id
@@ -33,6 +39,9 @@ from conformance.verdict import Verdict
 RECORDER_KEY = pytest.StashKey[Recorder]()
 RECORDED_KEY = pytest.StashKey[Cassette]()
 COMPARISON_KEY = pytest.StashKey[Comparison]()
+MIRROR_SPEC_KEY = pytest.StashKey[MirrorSpec]()
+MIRROR_KEY = pytest.StashKey[Mirror]()
+MIRROR_PROBLEM_KEY = pytest.StashKey[str]()  # why the mirror could not be started
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,16 +54,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--compare-with",
-        metavar="FILE",
+        metavar="FILE|URL",
         default=None,
-        help="compare each exchange with a cassette recorded with the same seed and profile; "
-        "divergences go to the reports (not conformance failures)",
+        help="compare each exchange with a cassette recorded with the same seed and profile, or "
+        "with a live mirror's answer (an http(s) URL, or reference[:VARIANT|fault=NAME] for a "
+        "bundled reference server); divergences go to the reports (not conformance failures)",
     )
     group.addoption(
         "--fail-on-divergence",
         action="store_true",
         default=False,
-        help="with --compare-with: exit with status 1 when any answer diverges from the cassette",
+        help="with --compare-with: exit with status 1 when any answer diverges from the cassette or mirror",
     )
 
 
@@ -71,7 +81,7 @@ def _wanted(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     if _option(config, "fail_on_divergence") and not _option(config, "compare_with"):
-        raise pytest.UsageError("--fail-on-divergence needs --compare-with FILE")
+        raise pytest.UsageError("--fail-on-divergence needs --compare-with FILE|URL")
     if not _wanted(config) or hasattr(config, "workerinput"):
         return
     workers = _option(config, "numprocesses")
@@ -81,7 +91,12 @@ def pytest_configure(config: pytest.Config) -> None:
             f"(got -n {workers}); each xdist worker would see only its share of the tests"
         )
     source = _option(config, "compare_with")
-    if source:
+    if source and is_live(source):
+        try:
+            config.stash[MIRROR_SPEC_KEY] = parse_source(source)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--compare-with: {exc}") from exc
+    elif source:
         try:
             config.stash[RECORDED_KEY] = Cassette.load(Path(source))
         except ValueError as exc:
@@ -89,8 +104,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """A cassette answers only for the requests its seed and profile made: refuse another."""
+    """A cassette answers only for the requests its seed and profile made: refuse another.
+    A mirror URL must be reachable (like ``--target``)."""
     config = session.config
+    spec = config.stash.get(MIRROR_SPEC_KEY, None)
+    if spec is not None and spec.url is not None:
+        from conformance.target import probe_url
+
+        problem = probe_url(spec.url)
+        if problem:
+            pytest.exit(f"ikp: --compare-with: mirror {problem}", returncode=pytest.ExitCode.USAGE_ERROR)
     recorded = config.stash.get(RECORDED_KEY, None)
     results = config.stash.get(RESULTS_KEY, None)
     if recorded is None or results is None:
@@ -110,18 +133,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def observe(config: pytest.Config, target: Any, prefix: str) -> Callable[[Exchange, Verdict], None] | None:
-    """Have a ``Recorder`` see every exchange ``target`` makes (only with --record/--compare-with);
-    returns what the session calls with each verdict (``Recorder.judged``), or None."""
+    """Have a ``Recorder`` see every exchange ``target`` makes (only with --record/--compare-with),
+    and a live mirror get the same calls (``--compare-with URL``); returns what the session
+    calls with each verdict (``Recorder.judged``), or None."""
     if not _wanted(config):
         return None
     recorder = Recorder(prefix)
     config.stash[RECORDER_KEY] = recorder
+    mirror = _start_mirror(config, target, prefix)
     call, call_many = target.call, target.call_many
 
     def observed_call(*args: Any, **kw: Any) -> Exchange:
         exchange: Exchange = call(*args, **kw)
         raced = threading.current_thread() is not threading.main_thread()  # races.concurrently
-        recorder.note(exchange, current_test_id(), raced=raced)
+        test = current_test_id()
+        recorder.note(exchange, test, raced=raced)
+        if mirror is not None:
+            mirror.call(exchange, args, kw, test, raced=raced)
         return exchange
 
     def observed_call_many(calls: Sequence[Any]) -> list[Exchange]:
@@ -129,11 +157,52 @@ def observe(config: pytest.Config, target: Any, prefix: str) -> Callable[[Exchan
         test = current_test_id()
         for exchange in exchanges:
             recorder.note(exchange, test)
+        if mirror is not None:
+            mirror.call_many(exchanges, calls, test)
         return exchanges
 
     target.call = observed_call
     target.call_many = observed_call_many
     return recorder.judged
+
+
+def _start_mirror(config: pytest.Config, target: Any, prefix: str) -> Mirror | None:
+    spec = config.stash.get(MIRROR_SPEC_KEY, None)
+    if spec is None:
+        return None
+    try:
+        mirror = open_mirror(spec, target.config, prefix)
+    except Exception as exc:  # a mirror that cannot start never breaks the run
+        config.stash[MIRROR_PROBLEM_KEY] = f"{spec.label} could not be started: {exc}".splitlines()[0]
+        return None
+    config.stash[MIRROR_KEY] = mirror
+    return mirror
+
+
+def live_mirror(config: pytest.Config) -> Mirror | None:
+    """The run's live mirror (``--compare-with URL``), if any: ``live_mirror(config).mirror_of(x)``
+    is the mirror's exchange for the run's exchange ``x``."""
+    return config.stash.get(MIRROR_KEY, None)
+
+
+def finish_observing(config: pytest.Config) -> None:
+    """After the run's own cleanup (``session.open_suite``): sweep the live mirror of this run's
+    key pairs and close it. Never raises."""
+    mirror = config.stash.get(MIRROR_KEY, None)
+    if mirror is None:
+        return
+    try:
+        mirror.sweep()
+    except Exception as exc:  # nothing of the mirror breaks the run
+        mirror.left.append({"region": "*", "name": f"{mirror.prefix}*", "why": f"sweep failed: {exc}"})
+    finally:
+        mirror.close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    mirror = config.stash.get(MIRROR_KEY, None)
+    if mirror is not None:
+        mirror.close()  # idempotent: normally closed by finish_observing
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -166,6 +235,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         config.stash[COMPARISON_KEY] = compare(
             recorder.cassette, recorded, str(_option(config, "compare_with"))
         )
+    spec = config.stash.get(MIRROR_SPEC_KEY, None)
+    if spec is not None:
+        mirror = config.stash.get(MIRROR_KEY, None)
+        theirs = Cassette()
+        if mirror is not None:
+            mirror.recorder.finish()  # its own behaviour profile (empty unless its answers are judged)
+            theirs = mirror.recorder.cassette
+        source = mirror.source if mirror is not None else spec.label
+        same = ("suite_version", "seed", "hypothesis_profile")  # one run sent both sides' requests
+        theirs.header.update({name: recorder.cassette.header.get(name) for name in same}, target=source)
+        config.stash[COMPARISON_KEY] = compare(recorder.cassette, theirs, source)
 
 
 def comparison_of(config: pytest.Config) -> dict[str, Any] | None:
@@ -173,7 +253,13 @@ def comparison_of(config: pytest.Config) -> dict[str, Any] | None:
     comparison = config.stash.get(COMPARISON_KEY, None)
     if comparison is None:
         return None
-    return {"summary": comparison.summary(), "divergences": list(comparison.divergences)}
+    summary = comparison.summary()
+    mirror = config.stash.get(MIRROR_KEY, None)
+    if mirror is not None:
+        summary["mirror"] = mirror.summary()
+    elif MIRROR_PROBLEM_KEY in config.stash:
+        summary["mirror"] = {"url": summary["cassette"], "problem": config.stash[MIRROR_PROBLEM_KEY]}
+    return {"summary": summary, "divergences": list(comparison.divergences)}
 
 
 def fail_on_divergence(config: pytest.Config) -> bool:
@@ -188,7 +274,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if path:
         terminalreporter.write_line(f"cassette written: {path}")
     comparison = config.stash.get(COMPARISON_KEY, None)
-    if comparison is not None:
+    if comparison is not None and MIRROR_SPEC_KEY in config.stash:
+        _mirror_summary(terminalreporter, config, comparison)
+    elif comparison is not None:
         summary = comparison.summary()
         terminalreporter.write_line(
             f"divergences from {summary['cassette']}: {summary['divergent']} "
@@ -196,3 +284,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             f"{len(summary['uncompared'])} requests not in the cassette)",
             red=bool(comparison.divergences),
         )
+
+
+def _mirror_summary(terminalreporter: Any, config: pytest.Config, comparison: Comparison) -> None:
+    summary = comparison.summary()
+    terminalreporter.write_line(
+        f"divergences from mirror {summary['cassette']}: {summary['divergent']} "
+        f"({summary['compared']} answers compared, "
+        f"{len(summary['uncompared'])} requests without a mirror answer)",
+        red=bool(comparison.divergences),
+    )
+    mirror = config.stash.get(MIRROR_KEY, None)
+    lines = mirror.lines() if mirror is not None else [f"mirror: {config.stash.get(MIRROR_PROBLEM_KEY, '')}"]
+    for line in lines:
+        terminalreporter.write_line(line, yellow=True)

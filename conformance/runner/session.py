@@ -329,7 +329,7 @@ def open_suite(config: pytest.Config, results: RunResults, *, prefix: str) -> It
         )
     )
     results.meta["config"] = target.config.redacted()
-    from conformance.cassettes.plugin import observe
+    from conformance.cassettes.plugin import finish_observing, observe
 
     on_verdict = observe(config, target, prefix)  # --record / --compare-with see every exchange
     suite = Suite(
@@ -350,6 +350,7 @@ def open_suite(config: pytest.Config, results: RunResults, *, prefix: str) -> It
             suite.cleanup()
             suite.sweep()
         finally:
+            finish_observing(config)  # a --compare-with URL mirror: swept after the cleanup, closed
             results.meta["requests_sent"] = results.meta.get("requests_sent", 0) + target.requests_sent
             target.close()
             if server is not None:
