@@ -46,6 +46,7 @@ from conformance.cassettes.cassette import Recorder, redacted_target
 from conformance.exchange import Exchange
 from conformance.runner.listing import describe, list_names
 from conformance.target import Call, Credentials, Target, TargetConfig
+from conformance.verdict import Verdict
 
 # After this many mirror exchanges in a row without an answer, mirroring stops (the run's own
 # target is given up after as many: ``session.MAX_CONSECUTIVE_TRANSPORT_ERRORS``).
@@ -235,6 +236,15 @@ class Mirror:
         with self._lock:
             self.unsendable += count
             self.unsendable_why = self.unsendable_why or str(exc)
+
+    def judge(self, exchange: Exchange, rejudge: Callable[[Exchange], Verdict]) -> None:
+        """Judge the mirror's ``exchange`` as the run's answer to the same request was judged,
+        and keep the verdict with its answer (never raises: a mirror never breaks the run)."""
+        try:
+            self.recorder.judged(exchange, rejudge(exchange))
+        except Exception as exc:
+            with self._lock:
+                self._note_error(f"judging a mirror answer failed: {type(exc).__name__}: {exc}")
 
     def _failed(self, exc: Exception, count: int = 1) -> None:
         with self._lock:

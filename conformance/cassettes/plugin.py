@@ -132,7 +132,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
-def observe(config: pytest.Config, target: Any, prefix: str) -> Callable[[Exchange, Verdict], None] | None:
+def observe(
+    config: pytest.Config, target: Any, prefix: str
+) -> Callable[[Exchange, Verdict, Callable[[Exchange], Verdict] | None], None] | None:
     """Have a ``Recorder`` see every exchange ``target`` makes (only with --record/--compare-with),
     and a live mirror get the same calls (``--compare-with URL``); returns what the session
     calls with each verdict (``Recorder.judged``), or None."""
@@ -161,9 +163,19 @@ def observe(config: pytest.Config, target: Any, prefix: str) -> Callable[[Exchan
             mirror.call_many(exchanges, calls, test)
         return exchanges
 
+    def judged(exchange: Exchange, verdict: Verdict, rejudge: Callable[[Exchange], Verdict] | None) -> None:
+        """Keep the verdict with its answer; the mirror's answer to the same request is judged
+        the same way when the oracle judged this one (``rejudge``). A verdict of a test's own
+        check leaves the mirror's answer unjudged: verdicts are then not compared for that key."""
+        recorder.judged(exchange, verdict)
+        if mirror is not None and rejudge is not None:
+            theirs = mirror.mirror_of(exchange)
+            if theirs is not None:
+                mirror.judge(theirs, rejudge)
+
     target.call = observed_call
     target.call_many = observed_call_many
-    return recorder.judged
+    return judged
 
 
 def _start_mirror(config: pytest.Config, target: Any, prefix: str) -> Mirror | None:

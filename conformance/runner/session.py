@@ -62,6 +62,11 @@ def target_gone(message: str) -> NoReturn:
     raise TargetGone(message)
 
 
+# What ``--record`` / ``--compare-with`` are told of each verdict: the exchange, the verdict, and
+# how to judge another target's answer the same way when the oracle judged it (else None).
+VerdictListener = Callable[[Exchange, Verdict, Callable[[Exchange], Verdict] | None], None]
+
+
 class Suite(Hygiene):
     """One conformance session against one target (see the module docstring)."""
 
@@ -74,7 +79,7 @@ class Suite(Hygiene):
         strict_messages: bool = False,
         known_resource_group: str | None = None,
         budget: ShrinkBudget | None = None,
-        on_verdict: Callable[[Exchange, Verdict], None] | None = None,
+        on_verdict: VerdictListener | None = None,
         reading: str = DOCUMENTED,
     ) -> None:
         self.target = target
@@ -176,15 +181,34 @@ class Suite(Hygiene):
         self.model.observe(adjusted, exchange)
         self._note_transport(exchange)
         if record:
-            self.record(verdict, adjusted, exchange)
+
+            def rejudge(other: Exchange) -> Verdict:
+                """The same judgement of another target's answer to the same request (a mirror)."""
+                return oracle.judge_import(
+                    adjusted,
+                    other,
+                    expected=adjusted.outcomes,
+                    strict_messages=self.strict_messages,
+                    reading=self.reading,
+                )
+
+            self.record(verdict, adjusted, exchange, rejudge=rejudge)
         return verdict
 
-    def record(self, verdict: Verdict, case: Case | None, exchange: Exchange | None) -> None:
+    def record(
+        self,
+        verdict: Verdict,
+        case: Case | None,
+        exchange: Exchange | None,
+        *,
+        rejudge: Callable[[Exchange], Verdict] | None = None,
+    ) -> None:
         """Count ``verdict`` in the results; a FAIL or ERROR also keeps the case, the exchange,
-        the acceptable outcomes and a reproduce command (built only then: most verdicts pass)."""
+        the acceptable outcomes and a reproduce command (built only then: most verdicts pass).
+        ``rejudge``: how the oracle judged ``exchange``, for another target's answer (cassettes)."""
         labels = tuple(p.rule for p in case.parts) if case is not None else ()  # input classes
         if self.on_verdict is not None and exchange is not None:
-            self.on_verdict(exchange, verdict)
+            self.on_verdict(exchange, verdict, rejudge)
         if exchange is not None:
             labels += input_classes.transport_labels(
                 exchange.transport, exchange.body_format, exchange.encoding

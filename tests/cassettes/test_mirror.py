@@ -91,6 +91,8 @@ def test_a_live_reference_mirror_shows_no_divergence_and_keeps_nothing(tmp_path:
     assert comparison["mirror"]["stopped"] is None and comparison["mirror"]["not_mirrored"] == 0
     assert left == [], [kp.name for kp in left]  # the run's cleanup reached the mirror too
     assert f"divergences from mirror {mirror.url}: 0" in run.output
+    # The mirror's answers are judged as the run's are: one behaviour profile on each side.
+    assert comparison["profile"] and all(row["same"] is True for row in comparison["profile"])
     jsonschema.validate(run.results, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
     # --record keeps recording the run's own target.
     recorded = json.loads(cassette.read_text(encoding="utf-8"))
@@ -119,6 +121,12 @@ def test_a_faulty_mirror_diverges(tmp_path: Path) -> None:
     assert any(d["cassette"]["status"] == 200 and "status" in d["aspects"] for d in divergences)
     assert run.results["comparison"]["divergent"] == len(divergences)
     assert run.code == 1  # --fail-on-divergence
+    # The mirror's errors with 200 fail its verdicts, named by the requirement they break.
+    assert "IKP-T4" in run.results["comparison"]["requirements"]
+    failed = [d for d in divergences if "verdict" in d["aspects"]]
+    assert failed and all(d["cassette"]["verdict"]["status"] == "FAIL" for d in failed)
+    report = (tmp_path / "faulty" / "out" / "report.html").read_text(encoding="utf-8")
+    assert f"Divergences from the mirror ({len(divergences)})" in report
     prefix = run.results["meta"]["name_prefix"]
     assert [kp.name for kp in left if kp.name.startswith(prefix)] == []
 
