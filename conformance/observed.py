@@ -121,11 +121,12 @@ EVIDENCE: tuple[Evidence, ...] = (
         requirements=("IKP-K3",),
         treatment=Treatment.RELAXED,
         note=(
-            "A body `LISTED_TYPE BASE64ALPHABET[ comment]` (a documented type name, then text of "
+            "A body `ssh-rsa BASE64ALPHABET[ comment]` (the type of the evidence, then text of "
             "the base64 alphabet, however broken the blob it decodes to) may be accepted with a "
             "non-empty KeyPairFingerPrint (its value not judged) when the key is the request's "
             "only fault; rejection stays acceptable. Other IKP-K3 bodies (not a key, bad "
-            "characters, other types, private keys) stay Core."
+            "characters, other types, private keys) stay Core: that ECS checks every documented "
+            "type as loosely is an inference (ecs-observed.md 1c, Low), not evidence."
         ),
     ),
     Evidence(
