@@ -278,6 +278,17 @@ def fail_on_divergence(config: pytest.Config) -> bool:
     return bool(_option(config, "fail_on_divergence"))
 
 
+def diverged(config: pytest.Config) -> bool:
+    """What ``--fail-on-divergence`` fails a run for: an answer diverged, or the live mirror
+    could not be compared with (it did not start, or stopped answering and was given up):
+    a regression gate must not pass because the other side was never asked."""
+    comparison = config.stash.get(COMPARISON_KEY, None)
+    if comparison is not None and comparison.divergences:
+        return True
+    mirror = config.stash.get(MIRROR_KEY, None)
+    return MIRROR_PROBLEM_KEY in config.stash or (mirror is not None and mirror.stopped is not None)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """One line for each cassette written or compared (the details are in the reports)."""

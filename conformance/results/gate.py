@@ -10,9 +10,10 @@ suite then decides from the verdict (requirements.md, "Verdict"):
   requirement regressed from the baseline (``reports/baseline.py`` says which) or a failed
   test names no requirement (the baseline cannot cover it), and ``OK`` otherwise: the baseline
   gates on changes only, and never softens the verdict written in the reports;
-- with ``--fail-on-divergence`` (and ``--compare-with FILE``), a run that would exit ``OK``
-  exits ``TESTS_FAILED`` when an answer diverged from the cassette (``conformance/cassettes``):
-  a divergence is never a conformance failure, so only this option lets it fail a run;
+- with ``--fail-on-divergence`` (and ``--compare-with FILE|URL``), a run that would exit ``OK``
+  exits ``TESTS_FAILED`` when an answer diverged from the cassette or the mirror, or the live
+  mirror could not be compared with (``conformance/cassettes``): a divergence is never a
+  conformance failure, so only this option lets it fail a run;
 - any other status (interrupted, usage or internal error, nothing collected) stays as it is.
 
 ``conformance/runner/reporting.py`` applies it once, at the end of the session.

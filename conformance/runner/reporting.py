@@ -209,7 +209,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         results.verdict(),
         regressions=None if diff is None else diff.regressions,
         unmarked_failures=other,
-        divergent=bool(comparison and comparison["divergences"]) and cassettes.fail_on_divergence(config),
+        divergent=cassettes.fail_on_divergence(config) and cassettes.diverged(config),
     )
 
 

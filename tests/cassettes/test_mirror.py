@@ -170,6 +170,29 @@ def test_a_silent_mirror_is_given_up_in_bounded_time(tmp_path: Path, silent_url:
     assert all(not d["cassette"]["answered"] for d in run.results["divergences"])
 
 
+def test_fail_on_divergence_fails_a_comparison_that_could_not_be_made() -> None:
+    """A regression gate must not pass because the other side was never asked: a mirror that
+    did not start, or was given up, counts as diverged (``plugin.diverged``)."""
+    from types import SimpleNamespace
+
+    from conformance.cassettes import plugin
+    from conformance.cassettes.compare import Comparison
+
+    def config(**stash: object) -> Any:
+        out = SimpleNamespace(stash=pytest.Stash())
+        for key, value in stash.items():
+            out.stash[getattr(plugin, key)] = value
+        return out
+
+    clean = Comparison(source="http://127.0.0.1:1", header={})
+    assert not plugin.diverged(config(COMPARISON_KEY=clean))
+    assert plugin.diverged(config(COMPARISON_KEY=clean, MIRROR_PROBLEM_KEY="it did not start"))
+    assert plugin.diverged(config(COMPARISON_KEY=clean, MIRROR_KEY=SimpleNamespace(stopped="silent")))
+    assert not plugin.diverged(config(COMPARISON_KEY=clean, MIRROR_KEY=SimpleNamespace(stopped=None)))
+    clean.divergences.append({"requirements": ["IKP-T4"]})
+    assert plugin.diverged(config(COMPARISON_KEY=clean))
+
+
 def test_usage_errors(tmp_path: Path) -> None:
     base = [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q", "--co"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "IKP_"))}
