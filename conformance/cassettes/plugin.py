@@ -300,23 +300,20 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if comparison is not None and MIRROR_SPEC_KEY in config.stash:
         _mirror_summary(terminalreporter, config, comparison)
     elif comparison is not None:
-        summary = comparison.summary()
-        terminalreporter.write_line(
-            f"divergences from {summary['cassette']}: {summary['divergent']} "
-            f"({summary['compared']} answers compared, "
-            f"{len(summary['uncompared'])} requests not in the cassette)",
-            red=bool(comparison.divergences),
-        )
+        _divergence_line(terminalreporter, comparison, "", "requests not in the cassette")
+
+
+def _divergence_line(terminalreporter: Any, comparison: Comparison, what: str, missing: str) -> None:
+    summary = comparison.summary()
+    terminalreporter.write_line(
+        f"divergences from {what}{summary['cassette']}: {summary['divergent']} "
+        f"({summary['compared']} answers compared, {len(summary['uncompared'])} {missing})",
+        red=bool(comparison.divergences),
+    )
 
 
 def _mirror_summary(terminalreporter: Any, config: pytest.Config, comparison: Comparison) -> None:
-    summary = comparison.summary()
-    terminalreporter.write_line(
-        f"divergences from mirror {summary['cassette']}: {summary['divergent']} "
-        f"({summary['compared']} answers compared, "
-        f"{len(summary['uncompared'])} requests without a mirror answer)",
-        red=bool(comparison.divergences),
-    )
+    _divergence_line(terminalreporter, comparison, "mirror ", "requests without a mirror answer")
     mirror = config.stash.get(MIRROR_KEY, None)
     lines = mirror.lines() if mirror is not None else [f"mirror: {config.stash.get(MIRROR_PROBLEM_KEY, '')}"]
     for line in lines:

@@ -28,6 +28,8 @@ import pytest
 from conformance import contract
 from conformance.reference import start_server
 
+from .usage import usage as usage_error
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "reports" / "schema" / "results.schema.json"
 SEED = "1"
@@ -175,16 +177,9 @@ def _answers(cassette: Path) -> Iterator[dict[str, Any]]:
 
 def test_usage_errors(recorded: tuple[Path, Run], tmp_path: Path) -> None:
     cassette, _ = recorded
-    # --co: a check that did not fire collects and stops, it never runs the suite.
-    base = [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q", "--co"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "IKP_"))}
 
     def usage(*options: str) -> str:
-        proc = subprocess.run(
-            [*base, *options], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
-        )
-        assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout[-2000:] + proc.stderr[-2000:]
-        return proc.stdout + proc.stderr
+        return usage_error(tmp_path, *options)
 
     assert "run without -n" in usage("-n", "2", f"--record={tmp_path / 'x.json'}")
     other_seed = usage(f"--compare-with={cassette}", "--hypothesis-seed=2", f"--hypothesis-profile={PROFILE}")

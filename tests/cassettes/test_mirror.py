@@ -37,6 +37,8 @@ from conformance.reference import start_server
 from conformance.target import Call, Credentials, Target, TargetConfig
 from reports.render import SCHEMA_PATH
 
+from .usage import usage as usage_error
+
 KEY_ID, SECRET = "LTAImirrorKey0000001", "mirror-secret-Pl4nted/+=value"
 PREFIX = "ikp0123abcd-"
 
@@ -194,15 +196,8 @@ def test_fail_on_divergence_fails_a_comparison_that_could_not_be_made() -> None:
 
 
 def test_usage_errors(tmp_path: Path) -> None:
-    base = [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q", "--co"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "IKP_"))}
-
     def usage(*options: str) -> str:
-        proc = subprocess.run(
-            [*base, *options], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
-        )
-        assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout[-2000:] + proc.stderr[-2000:]
-        return proc.stdout + proc.stderr
+        return usage_error(tmp_path, *options)
 
     assert "run without -n" in usage("-n", "2", "--compare-with=reference")
     assert "unknown reference fault" in usage("--compare-with=reference:fault=no-such-fault")
