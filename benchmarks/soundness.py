@@ -3,7 +3,7 @@
     python benchmarks/soundness.py [--configs clean,lenient,...] [--seeds 30] [--first-seed 1]
                                    [--profile quick] [--jobs 2] [--json FILE]
 
-A legal server is the bundled reference server under any reading CONTRACT.md allows: the clean
+A legal server is the bundled reference server under any reading requirements.md allows: the clean
 one, each single-point variant, and the two extremes ``lenient`` and ``strict``
 (``conformance/mutants/variants.py``). For every configuration and every seed it runs the
 WHOLE suite (``pytest --hypothesis-seed=S --hypothesis-profile=P``, ``--strict-messages``) in a

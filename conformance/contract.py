@@ -159,7 +159,7 @@ INVALID_TAG_KEY = _row(400, "InvalidTagKey.Malformed", "The specified Tag.n.Key 
 INVALID_TAG_VALUE = _row(400, "InvalidTagValue.Malformed", "The specified Tag.n.Value is not valid.")
 DUPLICATE_TAG_KEY = _row(400, "Duplicate.TagKey", "The Tag.N.Key contain duplicate key.")
 INVALID_TAG_COUNT = _row(400, "InvalidTagCount", "The specified tags are beyond the permitted range.")
-# Surrounding API (spec/ecs-api.md sections 2 and 4).
+# Surrounding API (the DescribeKeyPairs/DeleteKeyPairs references and the common error body).
 INVALID_KEY_PAIR_NAMES = _row(
     400, "InvalidKeyPairNames.ValueNotSupported", 'The specified parameter "KeyPairNames" is not valid.'
 )
@@ -243,7 +243,7 @@ def missing_parameter_message(name: str) -> str:
     return MISSING_PARAMETER.message.format(name=name)
 
 
-# Regions the reference server knows (spec/ecs-api.md; public ECS region list).
+# Regions the reference server knows (the public ECS region list).
 KNOWN_REGIONS = (
     "cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-hangzhou",
     "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan", "cn-guangzhou",

@@ -1,8 +1,9 @@
 """What real ECS was observed doing, as data next to the contract (``contract.py``).
 
 The documentation is the contract; this module is the evidence that the real service answers
-otherwise in places (``spec/ecs-observed.md``, the findings cited by their number there). Each
-``Evidence`` entry names the finding, its sources (with the URLs and commits the spec cites),
+otherwise in places (recorded real responses, acceptance-test runs against the live service,
+production code that depends on a live behaviour). Each ``Evidence`` entry names the finding,
+its public sources (URLs and commits),
 its confidence, the requirements it bears on, and what the suite does with it
 (``Treatment``):
 
@@ -31,11 +32,10 @@ from conformance import contract
 
 DOCUMENTED, OBSERVED = "documented", "observed"
 READINGS = (DOCUMENTED, OBSERVED)
-SPEC = "spec/ecs-observed.md"
 
 
 class Confidence(StrEnum):
-    """How sure the spec is (``spec/ecs-observed.md``: High = reproduced from a recorded real
+    """How sure the evidence is (High = reproduced from a recorded real
     response, or several independent observations agree; Medium = one credible observation
     or strong inference; Low = indirect)."""
 
@@ -54,7 +54,7 @@ class Treatment(StrEnum):
 
 @dataclass(frozen=True)
 class Source:
-    """One source of a finding: its short name in the spec, what it shows, where to find it."""
+    """One source of a finding: its short name, what it shows, where to find it."""
 
     tag: str
     shows: str
@@ -68,7 +68,7 @@ class Source:
 class Evidence:
     """One observed behaviour of real ECS and how the suite takes it up."""
 
-    id: str  # "OBS-" + the finding's number in spec/ecs-observed.md
+    id: str  # "OBS-" + the finding's number in the survey the entries come from
     finding: str
     sources: tuple[Source, ...]
     confidence: Confidence
@@ -126,7 +126,7 @@ EVIDENCE: tuple[Evidence, ...] = (
             "non-empty KeyPairFingerPrint (its value not judged) when the key is the request's "
             "only fault; rejection stays acceptable. Other IKP-K3 bodies (not a key, bad "
             "characters, other types, private keys) stay Core: that ECS checks every documented "
-            "type as loosely is an inference (ecs-observed.md 1c, Low), not evidence."
+            "type as loosely is an inference no observation shows, not evidence."
         ),
     ),
     Evidence(

@@ -123,8 +123,8 @@ def _escape(text: str) -> str:
 READINGS = (
     "The suite judges by one of two readings (`--reading`, env `IKP_READING`). **documented** "
     "(the default) is this document as written. **observed** also accepts what real ECS was "
-    f"observed doing where the evidence is strong (confidence High in `{observed.SPEC}`; the "
-    "evidence ships as data in `conformance/observed.py`); each relaxation names its evidence, "
+    "observed doing where the evidence is strong (confidence High; the evidence, with its "
+    "public sources, ships as data in `conformance/observed.py`); each relaxation names its evidence, "
     "and the report lists the relaxations a run applied. Under the documented reading, each "
     'failure that real ECS is known to share is annotated with its evidence ("real ECS was '
     'observed accepting this too"). Evidence that needs no relaxation (what real ECS does is '

@@ -1,9 +1,9 @@
 """The reference server as real ECS was observed answering (``conformance/observed.py``).
 
 ``python -m conformance.reference --variant observed-ecs`` (or
-``start_server(variant="observed-ecs")``) starts the reference server answering the way
-``spec/ecs-observed.md`` says real ECS does. It is **not** a legal variant of the documented
-contract, so it is not in ``variants.VARIANTS`` (which ``benchmarks/soundness.py`` walks and
+``start_server(variant="observed-ecs")``) starts the reference server answering the way the
+evidence in ``conformance/observed.py`` says real ECS does. It is **not** a legal variant of
+the documented contract, so it is not in ``variants.VARIANTS`` (which ``benchmarks/soundness.py`` walks and
 the suite must certify): under the default documented reading the suite fails it on IKP-K3,
 and under ``--reading observed`` certifies it, each difference explained by its evidence.
 
@@ -76,7 +76,7 @@ OBSERVED_VARIANT_LIST: tuple[Variant, ...] = (
     Variant(
         "observed-ecs",
         ("IKP-K3", "IKP-R2", "IKP-X1"),
-        "as real ECS was observed answering (spec/ecs-observed.md): lenient key check (OBS-1b), "
+        "as real ECS was observed answering (conformance/observed.py): lenient key check (OBS-1b), "
         "colon-less fingerprints (OBS-3a), default group and a system tag listed (OBS-4a/4c)",
         _compose(
             on_malformed(lenient_key),  # first: the fingerprint block below wraps it

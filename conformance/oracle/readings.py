@@ -32,7 +32,7 @@ KEY_PARAMETER = "PublicKeyBody"
 _NO_SUCCESS_STATE = frozenset({"IKP-N6", "IKP-S1"})
 
 # Only the type the evidence shows: OBS-1b is an ``ssh-rsa`` line. That real ECS takes any
-# documented type so leniently is an inference (ecs-observed.md 1c, Low), not a relaxation.
+# documented type so leniently is an inference no observation shows, not a relaxation.
 LENIENT_TYPES = ("ssh-rsa",)
 _LENIENT = re.compile(
     "(?:%s) [A-Za-z0-9+/]+={0,2}(?: [^\r\n]*)?"  # noqa: UP031

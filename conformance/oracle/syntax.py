@@ -61,7 +61,7 @@ def body_syntax(answer: Answer, j: Judgement) -> None:
     ``application/xml`` (parameters such as ``charset`` are free), is a **warning**: the
     label misleads generic clients, but the contract does not make it a failure.
     For an XML *error* body, tea-openapi parses XML only under exactly
-    ``text/xml;charset=utf-8`` (spec/ecs-api.md §4.1); any other XML media type is a warning
+    ``text/xml;charset=utf-8`` (the common error body); any other XML media type is a warning
     too (the official SDKs never ask for XML).
     """
     exchange = answer.exchange

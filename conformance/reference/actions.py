@@ -4,10 +4,11 @@ Each takes the decoded request parameters and returns the response body (without
 ``RequestId``, which the HTTP layer adds) or raises an ``errors.ApiError``. Parameter rules
 come from ``names``, ``tags`` and ``keys``; state from ``store``.
 
-Readings chosen where spec/ecs-api.md is silent: DescribeKeyPairs answers PageSize outside
-1..50 and PageNumber below 1 with InvalidParameter; an empty ResourceGroupId is the same as
-none; DeleteKeyPairs ignores names that do not exist and rejects an empty list, more than 100
-names, or anything that is not a JSON array of strings with InvalidKeyPairNames.ValueNotSupported.
+Readings chosen where the DescribeKeyPairs/DeleteKeyPairs references are silent:
+DescribeKeyPairs answers PageSize outside 1..50 and PageNumber below 1 with InvalidParameter;
+an empty ResourceGroupId is the same as none; DeleteKeyPairs ignores names that do not exist
+and rejects an empty list, more than 100 names, or anything that is not a JSON array of strings
+with InvalidKeyPairNames.ValueNotSupported.
 """
 
 from __future__ import annotations

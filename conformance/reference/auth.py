@@ -1,9 +1,10 @@
 """Request signatures: V1 (HMAC-SHA1) and V3 (ACS3-HMAC-SHA256, ACS3-HMAC-SM3) verification (IKP-X3).
 
-Written from spec/ecs-api.md sections 3.2 and 3.3. The pure functions (``v1_string_to_sign``,
-``v1_signature``, ``v3_canonical_request``, ``v3_string_to_sign``, ``v3_signature``) are what
-the published test vectors check; ``Verifier`` applies them to a request, checks the access
-key, the timestamp window and nonce reuse (nonces are remembered for the skew window).
+Written from Alibaba Cloud's published V1 and V3 signature algorithms. The pure functions
+(``v1_string_to_sign``, ``v1_signature``, ``v3_canonical_request``, ``v3_string_to_sign``,
+``v3_signature``) are what the published test vectors check; ``Verifier`` applies them to a
+request, checks the access key, the timestamp window and nonce reuse (nonces are remembered for
+the skew window).
 
 V3 has two HMAC algorithms, named by the first word of the ``Authorization`` header and
 repeated as the first line of the StringToSign. ``ACS3-HMAC-SM3`` (offered by the official

@@ -44,7 +44,7 @@ class KeyPair:
 
     @property
     def creation_time(self) -> str:
-        """ECS style UTC time, e.g. ``2019-12-04T13:35:00Z`` (spec/ecs-api.md 2.1)."""
+        """ECS style UTC time, e.g. ``2019-12-04T13:35:00Z`` (the DescribeKeyPairs reference)."""
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created))
 
     def to_json(self) -> dict[str, object]:

@@ -1,7 +1,7 @@
 """Client-side request signing: V1 (HMAC-SHA1, RPC) and V3 (ACS3-HMAC-SHA256).
 
-This module owns the arithmetic of both signature schemes (spec/ecs-api.md sections 3.2 and
-3.3) and nothing else: no HTTP, no clock, no randomness. Every function takes its inputs
+This module owns the arithmetic of both signature schemes (Alibaba Cloud's published V1 and V3
+signature algorithms) and nothing else: no HTTP, no clock, no randomness. Every function takes its inputs
 (method, parameters, headers, body hash, secret, nonce, timestamp) explicitly, so the unit
 tests can feed the published test vectors and the target client can feed fresh values.
 

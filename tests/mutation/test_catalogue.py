@@ -1,4 +1,4 @@
-"""The fault and variant catalogues themselves: names, requirement IDs, coverage of CONTRACT.md,
+"""The fault and variant catalogues themselves: names, requirement IDs, coverage of requirements.md,
 the command line, and that the clean server is untouched by the hook points; and the test
 selection of each fault (``selection.py``): one for every fault, each naming real suite tests."""
 

@@ -69,7 +69,7 @@ def test_the_terraform_body_qualifies_and_is_what_the_evidence_names() -> None:
         "https://example.com/id_rsa.pub",
         "",
         # Documented types other than the evidence's: that ECS takes them as loosely is an
-        # inference (ecs-observed.md 1c, Low), so they stay Core.
+        # inference no observation shows, so they stay Core.
         "ssh-dss AAAAB3Nza12345678qwertyuudsfsg",
         "ecdsa-sha2-nistp256 AAAAE2VjZHNh",
         "ssh-rsa-cert-v01@openssh.com AAAAHHNzaC1yc2EtY2VydC12MDFAb3BlbnNzaC5jb20",

@@ -52,7 +52,7 @@ def responses(draw: st.DrawFn) -> tuple[int, str | None]:
 
 
 def _in_set(outcomes: frozenset[Outcome], status: int, code: str | None) -> bool:
-    """An independent statement of CONTRACT.md's "Outcome of a request"."""
+    """An independent statement of requirements.md's "Outcome of a request"."""
     for o in outcomes:
         if o.kind is OutcomeKind.SUCCESS and code is None and status == 200:
             return True
@@ -64,7 +64,7 @@ def _in_set(outcomes: frozenset[Outcome], status: int, code: str | None) -> bool
 
 
 def _charged_to(outcomes: frozenset[Outcome], code: str | None) -> set[str]:
-    """Who an answer outside the set is charged to, for a case without parts (CONTRACT.md
+    """Who an answer outside the set is charged to, for a case without parts (requirements.md
     and issue 11's attribution, stated independently of ``attribution.py``): a state code to
     its state rule; a success the model's errors forbid to those rules; the operation not
     found to the transport (the suite always sends Action and Version); else the case."""

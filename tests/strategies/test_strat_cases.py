@@ -45,7 +45,7 @@ def check_case(case: Case) -> None:
     """Every Case: outcomes non-empty and explained by its requirement IDs."""
     assert case.outcomes and case.requirements
     for req in case.requirements:
-        requirement(req)  # a KeyError names an ID CONTRACT.md does not have
+        requirement(req)  # a KeyError names an ID requirements.md does not have
     success = SUCCESS in case.outcomes
     errors = case.outcomes - {SUCCESS}
     reqs = set(case.requirements)

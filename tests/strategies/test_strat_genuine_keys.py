@@ -1,4 +1,4 @@
-"""Valid means valid for every parser (CONTRACT.md "Soundness comes first", IKP-K2): every
+"""Valid means valid for every parser (requirements.md "Soundness comes first", IKP-K2): every
 valid key, certificates included and signed by every CA kind Core allows, passes OpenSSL's
 public-key check (``openssl pkey -pubin -pubcheck``, fed the certified plain key as PEM
 SubjectPublicKeyInfo), ``ssh-keygen -l -E md5`` (with the fingerprint the sample claims) and

@@ -1,5 +1,5 @@
 """Name parts (IKP-N1..N5) and tag parts (IKP-TG1..TG3), checked against rule checkers
-written here from CONTRACT.md (not from the strategies' tables)."""
+written here from requirements.md (not from the strategies' tables)."""
 
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ TAG = re.compile(r"Tag\.(\d+)\.(Key|Value)")
 
 
 def tag_violations(params: dict[str, str]) -> set[str]:
-    """Rule labels of IKP-TG2/TG3 that a tag parameter set breaks (read from CONTRACT.md)."""
+    """Rule labels of IKP-TG2/TG3 that a tag parameter set breaks (read from requirements.md)."""
     keys: dict[int, str] = {}
     values: dict[int, str] = {}
     for name, value in params.items():

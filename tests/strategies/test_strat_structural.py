@@ -1,5 +1,5 @@
 """The structural-only reader (``structural.py``) checked on its own, then used as the oracle
-of both sides (CONTRACT.md "Soundness comes first"):
+of both sides (requirements.md "Soundness comes first"):
 
 * the reader accepts what ssh-keygen makes (every documented type, certificates by every CA
   kind), rejects each structural fault, and accepts what only a numeric check can reject

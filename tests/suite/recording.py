@@ -5,7 +5,7 @@ arrived: the method, the path, the query and form parameters (in order, duplicat
 the headers and the body. A request to ``MARK_PATH`` is not forwarded: it is the
 ``recordmarks`` plugin (loaded into the suite's pytest process) saying which conformance
 test starts, so the log can be cut into one group per test. ``normalized`` turns a
-recorded request into what CONTRACT.md promises stays the same across runs with one seed:
+recorded request into what requirements.md promises stays the same across runs with one seed:
 everything but the per-run name prefix, signatures, nonces and timestamps.
 """
 
@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 MARK_PATH = "/__ikp_recording_mark__"
 
-# V1 common parameters that change with every request (CONTRACT.md, "A run is reproducible").
+# V1 common parameters that change with every request (requirements.md, "A run is reproducible").
 VOLATILE_PARAMETERS = frozenset({"Signature", "SignatureNonce", "Timestamp"})
 # Headers that change with every request or with the proxy's port: the V3 signature, nonce
 # and date; Host (the port is a free one); Content-Length (follows the body, compared itself).

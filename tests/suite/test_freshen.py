@@ -1,6 +1,6 @@
 """``Suite.freshen`` and ``Suite.unique_name``: a case that may succeed gets a name unused so far,
 always, fast, keeping the drawn name's length and character classes, and from the run's
-counter, not from randomness (CONTRACT.md, "A run is reproducible")."""
+counter, not from randomness (requirements.md, "A run is reproducible")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The suite's own promises (CONTRACT.md): it deletes what it created, never anything else,
+"""The suite's own promises (requirements.md): it deletes what it created, never anything else,
 cleans up after Ctrl-C too, and works against a target without DeleteKeyPairs (reporting
 what it left behind)."""
 

@@ -1,9 +1,10 @@
 """The observed reading end to end (issue 15): the whole suite (quick profile, signed requests)
 against ``python -m conformance.reference --variant observed-ecs``, a server answering the way
-``spec/ecs-observed.md`` says real ECS does. The documented reading fails it on IKP-K3 alone,
-every failure annotated with the evidence; ``--reading observed`` certifies it, and the report
-lists the relaxation it applied with its evidence. The bundled server stays conformant under
-the observed reading too (the documented one is the certification smoke test)."""
+the evidence in ``conformance/observed.py`` says real ECS does. The documented reading fails
+it on IKP-K3 alone, every failure annotated with the evidence; ``--reading observed``
+certifies it, and the report lists the relaxation it applied with its evidence. The bundled
+server stays conformant under the observed reading too (the documented one is the
+certification smoke test)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CONTRACT.md, "A run is reproducible" (issue 11): two runs of the conformance suite with one
+"""requirements.md, "A run is reproducible" (issue 11): two runs of the conformance suite with one
 Hypothesis seed against the reference server send the same requests, apart from the per-run
 name prefix, signatures, nonces and timestamps.
 

@@ -357,7 +357,7 @@ def test_service_unavailable_then_success(server: RecordingServer) -> None:
     [
         json_reply(400, Code="InvalidParameter"),
         json_reply(500, Code="InternalError"),
-        json_reply(503, Code="ServiceUnavailable.Maintenance"),  # CONTRACT.md: exactly ServiceUnavailable
+        json_reply(503, Code="ServiceUnavailable.Maintenance"),  # requirements.md: exactly ServiceUnavailable
         # A 200 with the success fields is a success (IKP-R1), whatever extra Code it carries.
         json_reply(200, KeyPairName="k", KeyPairFingerPrint="aa" * 16, Code="Throttling"),
     ],
@@ -376,7 +376,7 @@ def test_other_answers_are_not_retried(server: RecordingServer, reply: Reply) ->
 def test_retryable_codes_are_retried_whatever_the_status(
     server: RecordingServer, status: int, code: str
 ) -> None:
-    """CONTRACT.md: any Code containing Throttling, or ServiceUnavailable, whatever its HTTP
+    """requirements.md: any Code containing Throttling, or ServiceUnavailable, whatever its HTTP
     status (real ECS uses 400, 403, 429 and 503; a 200 error body too), bounded, then ERROR."""
     server.responder = lambda r: json_reply(status, Code=code, Message="slow down")
     sleeps: list[float] = []
