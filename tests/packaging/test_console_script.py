@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -81,20 +83,32 @@ def test_certify_waits_for_the_target_then_says_it_is_unreachable(tmp_path: Path
     assert not (tmp_path / "reports").exists()
 
 
-def test_serve_is_the_reference_server(tmp_path: Path) -> None:
-    listed = ikp("serve", "--list-faults", cwd=tmp_path)
-    assert listed.returncode == 0 and "duplicate-overwrites" in listed.stdout
+@contextmanager
+def _serve(cwd: Path, *options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``ikp-conformance serve --port 0 OPTIONS``: the process and its first line; terminated after."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "conformance.cli", "serve", "--port", "0"],
-        cwd=tmp_path,
+        [sys.executable, "-m", "conformance.cli", "serve", "--port", "0", *options],
+        cwd=cwd,
         env=_env(),
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert server.stdout is not None
-        assert server.stdout.readline().startswith("listening on http://127.0.0.1:")
+        yield server, server.stdout.readline().strip()
     finally:
+        if server.poll() is None:
+            server.terminate()
+        server.wait(timeout=30)
+        assert server.stdout is not None
+        server.stdout.close()
+
+
+def test_serve_is_the_reference_server(tmp_path: Path) -> None:
+    listed = ikp("serve", "--list-faults", cwd=tmp_path)
+    assert listed.returncode == 0 and "duplicate-overwrites" in listed.stdout
+    with _serve(tmp_path) as (server, first):
+        assert first.startswith("listening on http://127.0.0.1:")
         server.terminate()
         assert server.wait(timeout=30) == 0
 
@@ -124,20 +138,9 @@ def test_requirements_prints_the_shipped_document(tmp_path: Path) -> None:
 
 
 def test_certify_junit_carries_each_failures_reproduce_command(tmp_path: Path) -> None:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "conformance.cli", "serve", "--port", "0", "--fault", "name-digit-first"],
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        url = server.stdout.readline().strip().removeprefix("listening on ")
+    with _serve(tmp_path, "--fault", "name-digit-first") as (_, first):
+        url = first.removeprefix("listening on ")
         result = ikp("certify", url, "--profile", "quick", "--", "-k", "test_names", cwd=tmp_path)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     assert result.returncode == pytest.ExitCode.TESTS_FAILED
     assert "ikp-conformance: verdict NOT CONFORMANT" in result.stdout
     failed = [
