@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import secrets
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -353,11 +352,10 @@ def open_mirror(spec: MirrorSpec, main: TargetConfig, prefix: str) -> Mirror:
         return Mirror(Target(config), prefix, source=redacted_target(config.url))
     from conformance.reference.process import spawn_server
 
-    key_id = "ikp" + secrets.token_hex(8)
-    credentials = Credentials(key_id, secrets.token_urlsafe(24), None)
+    credentials = Credentials.throwaway()
     args = ["--variant", spec.variant] if spec.variant else ["--fault", spec.fault] if spec.fault else []
     if main.resource_group:  # the group the run's requests name, known to the mirror too
         args += ["--resource-group", main.resource_group]
-    server = spawn_server(access_keys={key_id: credentials.access_key_secret}, args=args)
+    server = spawn_server(access_keys={credentials.access_key_id: credentials.access_key_secret}, args=args)
     config = dataclasses.replace(main, base_url=server.url, credentials=credentials)
     return Mirror(Target(config), prefix, source=redacted_target(server.url), on_close=server.close)

@@ -18,10 +18,10 @@ throwaway credentials are random.
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, NoReturn
 
 import pytest
@@ -181,19 +181,21 @@ class Suite(Hygiene):
         self.model.observe(adjusted, exchange)
         self._note_transport(exchange)
         if record:
-
-            def rejudge(other: Exchange) -> Verdict:
-                """The same judgement of another target's answer to the same request (a mirror)."""
-                return oracle.judge_import(
-                    adjusted,
-                    other,
-                    expected=adjusted.outcomes,
-                    strict_messages=self.strict_messages,
-                    reading=self.reading,
-                )
-
-            self.record(verdict, adjusted, exchange, rejudge=rejudge)
+            self.record(verdict, adjusted, exchange, rejudge=self._rejudge(adjusted))
         return verdict
+
+    def _rejudge(self, adjusted: Case) -> Callable[[Exchange], Verdict] | None:
+        """How ``conclude`` judged ``adjusted``, for another target's answer to it (a live
+        mirror, ``cassettes``); None when nothing listens for verdicts."""
+        if self.on_verdict is None:
+            return None
+        return partial(
+            oracle.judge_import,
+            adjusted,
+            expected=adjusted.outcomes,
+            strict_messages=self.strict_messages,
+            reading=self.reading,
+        )
 
     def record(
         self,
@@ -337,9 +339,8 @@ def open_suite(config: pytest.Config, results: RunResults, *, prefix: str) -> It
         # The bundled server checks signatures with a throwaway key, so that V1/V3 signing
         # (IKP-X3) is certified too. The secret lives only in this process and its child's
         # environment. A child process: the server's work runs on a core of its own.
-        key_id = "ikp" + secrets.token_hex(8)
-        credentials = Credentials(key_id, secrets.token_urlsafe(24), None)
-        server = spawn_server(access_keys={key_id: credentials.access_key_secret})
+        credentials = Credentials.throwaway()
+        server = spawn_server(access_keys={credentials.access_key_id: credentials.access_key_secret})
         url = server.url
         resource_group = resource_group or contract.DEFAULT_RESOURCE_GROUP
     target = Target(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from secrets import token_hex, token_urlsafe
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,6 +52,12 @@ class Credentials:
         if not key_id or not secret:
             return None
         return cls(key_id, secret, token)
+
+    @classmethod
+    def throwaway(cls) -> Credentials:
+        """A fresh random key for a bundled reference server started for one run (its secret
+        lives only in this process and the child's environment)."""
+        return cls("ikp" + token_hex(8), token_urlsafe(24), None)
 
     def secrets(self, *extra_ids: str) -> redaction.Secrets:
         """What redaction must hide for these credentials."""
