@@ -31,12 +31,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance import contract
 from conformance.cassettes.cassette import Answer, Cassette, Key
 
 ASPECTS = ("status", "code", "fingerprint format", "body shape", "answered", "verdict")
 # The requirement IDs in a test's node id (``test_x[IKP-N2,IKP-N3]``) and of each action's tests.
 _IDS = re.compile(r"IKP-[A-Z]+\d+")
-_ACTION_REQUIREMENTS = {"DescribeKeyPairs": ["IKP-X1"], "DeleteKeyPairs": ["IKP-X2"]}
+_ACTION_REQUIREMENTS = {contract.ACTION_DESCRIBE: ["IKP-X1"], contract.ACTION_DELETE: ["IKP-X2"]}
 _COLON_MD5 = re.compile(r"[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){15}")
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 

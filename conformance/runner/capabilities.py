@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from conformance import contract
 from conformance.oracle.model import TargetModel
 from conformance.runner.listing import total_count
 from conformance.target import Target
@@ -22,8 +23,8 @@ class Capabilities:
 
     def as_dict(self) -> dict[str, bool]:
         return {
-            "DescribeKeyPairs": self.describe,
-            "DeleteKeyPairs": self.delete,
+            contract.ACTION_DESCRIBE: self.describe,
+            contract.ACTION_DELETE: self.delete,
             "signature checks": bool(self.signatures_checked),
         }
 
@@ -41,6 +42,6 @@ def probe_capabilities(
     probe = target.delete_key_pairs(regions[0], [f"{prefix}probe"])
     caps.delete = probe.status == 200
     if not caps.delete:
-        caps.notes["DeleteKeyPairs"] = f"answered {probe.status} {probe.field('Code') or ''}".strip()
+        caps.notes[contract.ACTION_DELETE] = f"answered {probe.status} {probe.field('Code') or ''}".strip()
     if not caps.describe:
-        caps.notes["DescribeKeyPairs"] = "no TotalCount in DescribeKeyPairs"
+        caps.notes[contract.ACTION_DESCRIBE] = "no TotalCount in DescribeKeyPairs"

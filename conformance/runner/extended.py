@@ -23,7 +23,7 @@ def require_describe(ikp: Suite) -> None:
     """Skip (IKP-X1 UNSUPPORTED) against a target without DescribeKeyPairs."""
     if not ikp.capabilities.describe:
         ikp.results.mark_unsupported(
-            "IKP-X1", ikp.capabilities.notes.get("DescribeKeyPairs", "no DescribeKeyPairs")
+            "IKP-X1", ikp.capabilities.notes.get(contract.ACTION_DESCRIBE, "no DescribeKeyPairs")
         )
         pytest.skip("the target has no DescribeKeyPairs (IKP-X1 UNSUPPORTED)")
 
@@ -32,7 +32,7 @@ def require_delete(ikp: Suite) -> None:
     """Skip (IKP-X2 UNSUPPORTED) against a target without DeleteKeyPairs."""
     if not ikp.capabilities.delete:
         ikp.results.mark_unsupported(
-            "IKP-X2", ikp.capabilities.notes.get("DeleteKeyPairs", "no DeleteKeyPairs")
+            "IKP-X2", ikp.capabilities.notes.get(contract.ACTION_DELETE, "no DeleteKeyPairs")
         )
         pytest.skip("the target has no DeleteKeyPairs (IKP-X2 UNSUPPORTED)")
 
